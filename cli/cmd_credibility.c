@@ -1,0 +1,14 @@
+/*
+ * cmd_credibility.c: placeholder until its issue lands; replaced by the real command.
+ */
+#include <stdio.h>
+
+#include "cli/commands.h"
+
+int ds_cmd_credibility(const ds_cli *cli, int argc, char **argv)
+{
+    (void)cli;
+    (void)argc;
+    fprintf(stderr, "dsure: %s is not built yet\n", argv[0]);
+    return DS_EXIT_SOFTWARE;
+}
