@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "actuarial/error.h"
+#include "data/money.h"
 
 /* OED v4 cyber coverage codes, DESIGN.md section 5. */
 typedef enum {
@@ -43,9 +44,6 @@ typedef enum {
 
 /* A limit that is absent. Larger than any amount a policy can hold. */
 #define DS_MONEY_UNLIMITED INT64_MAX
-/* The largest amount one loss may carry: 10^17 minor units (10^15 currency units). Nine of
- * them still add up inside int64, so sums of retained losses never overflow. */
-#define DS_MONEY_MAX 100000000000000000LL
 /* Participation is stored in parts per million: 1.0 is 1000000. */
 #define DS_PPM 1000000
 
