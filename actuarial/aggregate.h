@@ -126,4 +126,43 @@ int ds_agg_fft(ds_agg_result *out, const ds_agg_model *model, const ds_agg_optio
 int ds_agg_simulate_years(double *out, const ds_agg_model *model, const ds_agg_options *opts,
                           ds_error *err);
 
+/* ---- Additions (issue 2, Monte Carlo helper): options, names and the EP curve. ---- */
+
+#define DS_AGG_N_STANDARD_EP 10         /* 2, 5, 10, 25, 50, 100, 200, 250, 500, 1000 */
+#define DS_AGG_EP_MIN 1.5               /* extra EP points are spaced geometrically ... */
+#define DS_AGG_EP_MAX 10000.0           /* ... from 1.5 to 10000 years, both included */
+#define DS_AGG_DEFAULT_SIMS 1000000
+#define DS_AGG_DEFAULT_TAIL 1e-10
+#define DS_AGG_MAX_SIMS 1000000000ULL   /* one double per simulated year must fit in memory */
+
+/* Defaults of `dsure aggregate`: mc, 1e6 years, seed 1, all cores, automatic span, tail 1e-10. */
+void ds_agg_options_default(ds_agg_options *o);
+
+/*
+ * Sets m's return periods for "ep_points": the ten standard ones always; ep_points > 10 adds
+ * ep_points - 10 more spaced geometrically from DS_AGG_EP_MIN to DS_AGG_EP_MAX (both included;
+ * a single extra point is DS_AGG_EP_MAX), merged in ascending order, dropping any that equals a
+ * standard one. ep_points <= 10 keeps the ten standard ones. DS_EINVAL when ep_points > 64.
+ */
+int ds_agg_measures_set_ep_points(ds_agg_measures *m, unsigned ep_points);
+
+/* Whether per-loss terms (deductible, limit, coinsurance) or aggregate terms change anything. */
+int ds_agg_terms_has_loss_terms(const ds_agg_terms *t);
+int ds_agg_terms_has_aggregate_terms(const ds_agg_terms *t);
+
+/* Fills out->has_exact, exact_mean, exact_sd from ds_agg_exact_moments (NAN when none). */
+void ds_agg_result_set_exact(ds_agg_result *out, const ds_agg_model *model);
+
+/* "mc", "panjer", "fft"; and the reverse, -1 when unknown. */
+const char *ds_agg_method_name(ds_agg_method method);
+int ds_agg_method_from_name(const char *name);
+
+/* Called as simulated years complete: done of total. From the calling thread only. */
+typedef void (*ds_agg_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+
+/* ds_agg_simulate with a progress callback (NULL: none). */
+int ds_agg_simulate_progress(ds_agg_result *out, const ds_agg_model *model,
+                             const ds_agg_options *opts, ds_agg_progress_fn progress,
+                             void *progress_ctx, ds_error *err);
+
 #endif

@@ -18,11 +18,15 @@
  * In both cases the TVaR weights are the integral of the quantile function over (p, 1]: the
  * boundary value x_k carries F(x_k) - p and every value above carries its own mass.
  * Invalid arguments (n == 0, p outside (0, 1)) give NAN. Pure functions, thread-safe.
+ *
+ * ds_risk_select orders a sample only as far as the requested ranks need (Hoare's selection),
+ * which is all VaR and TVaR read; Monte Carlo uses it instead of sorting a million years.
  */
 #include "actuarial/risk.h"
 
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 
 /* Relative slack for floating-point rounding in p*N and in sums of probabilities: a few ulps per
  * operation; anything this close to a boundary is treated as on it. */
@@ -131,4 +135,101 @@ double ds_risk_tvar(const double *sorted, const double *prob, size_t n, double t
         sum += lattice_mass(prob, n, tail_mass, i) * sorted[i];
     double weight = boundary + above;
     return weight > 0.0 ? sum / weight : sorted[k];
+}
+
+size_t ds_risk_sample_rank(size_t n, double p)
+{
+    double pn;
+    return n == 0 ? 0 : sample_rank(n, p, &pn);
+}
+
+static int compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void swap_double(double *a, double *b)
+{
+    double t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/*
+ * Places the value of 0-based order k of a[lo..hi) at a[k], smaller-or-equal values before it
+ * and greater-or-equal after (Hoare's FIND, 1961, with a median-of-three pivot and a three-way
+ * partition so that runs of equal values, such as the many zero years of a sample or payments
+ * capped at a limit, cost nothing). After 2 log2(n) + 8 rounds without finishing, the rest is
+ * sorted instead, which bounds the worst case by O(n log n).
+ */
+static void select_order(double *a, size_t lo, size_t hi, size_t k)
+{
+    int rounds_left = 8;
+    for (size_t m = hi - lo; m > 1; m >>= 1)
+        rounds_left += 2;
+    while (hi - lo > 24) {
+        if (rounds_left-- == 0) {
+            qsort(a + lo, hi - lo, sizeof *a, compare_double);
+            return;
+        }
+        size_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < a[lo])
+            swap_double(&a[mid], &a[lo]);
+        if (a[hi - 1] < a[mid]) {
+            swap_double(&a[hi - 1], &a[mid]);
+            if (a[mid] < a[lo])
+                swap_double(&a[mid], &a[lo]);
+        }
+        double pivot = a[mid];
+        /* Dijkstra's three-way partition: [lo, lt) < pivot, [lt, i) == pivot, [gt, hi) > it. */
+        size_t lt = lo, i = lo, gt = hi;
+        while (i < gt) {
+            double x = a[i];
+            if (x < pivot) {
+                a[i++] = a[lt];
+                a[lt++] = x;
+            } else if (x > pivot) {
+                a[i] = a[--gt];
+                a[gt] = x;
+            } else {
+                i++;
+            }
+        }
+        if (k < lt)
+            hi = lt;
+        else if (k >= gt)
+            lo = gt;
+        else
+            return;
+    }
+    /* Insertion sort of the short remainder. */
+    for (size_t i = lo + 1; i < hi; i++) {
+        double x = a[i];
+        size_t j = i;
+        while (j > lo && a[j - 1] > x) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = x;
+    }
+}
+
+void ds_risk_select(double *values, size_t n, const size_t *ranks, size_t n_ranks)
+{
+    /* Ranks in ascending order, without copying them: each pass finds the smallest rank above
+     * the last one done (n_ranks is a few dozen). Once rank r is in place, everything after it
+     * is >= it, so a higher rank is selected within values[r..n) alone. */
+    size_t done = 0; /* highest rank placed so far; values[done..n) is still to be ordered */
+    for (;;) {
+        size_t next = 0;
+        for (size_t i = 0; i < n_ranks; i++) {
+            if (ranks[i] > done && ranks[i] <= n && (next == 0 || ranks[i] < next))
+                next = ranks[i];
+        }
+        if (next == 0)
+            return;
+        select_order(values, done, n, next - 1);
+        done = next;
+    }
 }

@@ -135,7 +135,78 @@ static void test_risk__invalid_arguments_give_nan(void)
     CU_ASSERT(isnan(ds_risk_var(one_to_ten, NULL, 10, 0, NAN)));
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void test_risk__select_gives_the_measures_of_a_full_sort(void)
+{
+    /* A pseudo-random sample with many ties (a quarter zeros, values capped at 900), as an
+     * aggregate sample with a limit has. Selecting the ranks must give exactly the order
+     * statistics of a full sort, and TVaR the same up to summation order. */
+    size_t n = 100003;
+    double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    unsigned long long state = 12345;
+    for (size_t i = 0; i < n; i++) {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        double u = (double)(state >> 11) * 0x1p-53;
+        a[i] = u < 0.25 ? 0.0 : fmin(1000.0 * u, 900.0);
+        b[i] = a[i];
+    }
+    qsort(b, n, sizeof *b, cmp_double);
+    const double levels[] = {0.999, 0.5, 0.95, 0.99, 0.1, 0.995, 0.95};
+    size_t n_levels = sizeof levels / sizeof levels[0];
+    size_t ranks[sizeof levels / sizeof levels[0]];
+    for (size_t i = 0; i < n_levels; i++) {
+        ranks[i] = ds_risk_sample_rank(n, levels[i]);
+        CU_ASSERT_EQUAL(ranks[i], (size_t)ceil(levels[i] * (double)n));
+    }
+    ds_risk_select(a, n, ranks, n_levels);
+    for (size_t i = 0; i < n_levels; i++) {
+        CU_ASSERT_EQUAL(a[ranks[i] - 1], b[ranks[i] - 1]);
+        CU_ASSERT_EQUAL(ds_risk_var(a, NULL, n, 0, levels[i]),
+                        ds_risk_var(b, NULL, n, 0, levels[i]));
+        DS_ASSERT_REL(ds_risk_tvar(a, NULL, n, 0, levels[i]),
+                      ds_risk_tvar(b, NULL, n, 0, levels[i]), 1e-12);
+        for (size_t j = ranks[i]; j < n; j++) {
+            if (a[j] < a[ranks[i] - 1]) {
+                CU_FAIL("a value after a selected rank is below it");
+                break;
+            }
+        }
+    }
+    free(a);
+    free(b);
+}
+
+static void test_risk__select_on_sorted_and_constant_input(void)
+{
+    /* Sorted input is the classic bad case of a naive pivot; constant input is all ties. */
+    size_t n = 50000;
+    double *a = malloc(n * sizeof *a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    for (size_t i = 0; i < n; i++)
+        a[n - 1 - i] = (double)i; /* descending */
+    size_t ranks[] = {25000, 49500, 1, 50000};
+    ds_risk_select(a, n, ranks, 4);
+    for (size_t i = 0; i < 4; i++)
+        CU_ASSERT_EQUAL(a[ranks[i] - 1], (double)(ranks[i] - 1));
+    for (size_t i = 0; i < n; i++)
+        a[i] = 7.0;
+    ds_risk_select(a, n, ranks, 4);
+    CU_ASSERT_EQUAL(ds_risk_tvar(a, NULL, n, 0, 0.99), 7.0);
+    free(a);
+}
+
 static const ds_test_case tests[] = {
+    {"test_risk__select_gives_the_measures_of_a_full_sort",
+     test_risk__select_gives_the_measures_of_a_full_sort},
+    {"test_risk__select_on_sorted_and_constant_input",
+     test_risk__select_on_sorted_and_constant_input},
     {"test_risk__sample_var_is_ceil_pn_order_statistic",
      test_risk__sample_var_is_ceil_pn_order_statistic},
     {"test_risk__sample_tvar_weights_boundary_fractionally",
