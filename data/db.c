@@ -1,0 +1,233 @@
+/*
+ * db.c: the database connection, its settings and the schema migrations (see db.h).
+ *
+ * The migration list below is the single source of dsure's schema. Steps are only ever appended:
+ * a released step is never edited, because databases in the field have already applied it and
+ * record only its number in PRAGMA user_version.
+ */
+#include "data/db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ds_db {
+    sqlite3 *handle;
+    char *path;
+};
+
+/*
+ * Step 1: the provenance ledger (DESIGN.md section 6; docs/ledger.md explains the layout).
+ *   logs        one Merkle log per origin; size is the number of entries appended, kept beside
+ *               the entries so that a deleted last entry is noticed by `ledger verify`.
+ *   entries     the canonical JSON of each record and its RFC 9162 leaf hash (level 0).
+ *   nodes       stored perfect-subtree hashes, level >= 1: (level l, idx i) is the hash of the
+ *               complete subtree over leaves [i*2^l, (i+1)*2^l).
+ *   checkpoints every signed tree head, as the C2SP signed note that was issued.
+ * WITHOUT ROWID keeps entries and nodes clustered on their primary key, so a lookup by
+ * (log_id, level, idx) is one B-tree descent and appends go to the right edge of the tree.
+ * leaf_hash precedes entry so that reading a leaf hash for a proof never walks a long entry.
+ */
+static const char *const migration_steps[] = {
+    "CREATE TABLE logs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  origin TEXT NOT NULL UNIQUE,"
+    "  key_path TEXT NOT NULL,"
+    "  verifier_key TEXT NOT NULL,"
+    "  size INTEGER NOT NULL DEFAULT 0 CHECK (size >= 0));"
+    "CREATE TABLE entries ("
+    "  log_id INTEGER NOT NULL REFERENCES logs(id),"
+    "  idx INTEGER NOT NULL,"
+    "  leaf_hash BLOB NOT NULL,"
+    "  entry BLOB NOT NULL,"
+    "  PRIMARY KEY (log_id, idx)) WITHOUT ROWID;"
+    "CREATE TABLE nodes ("
+    "  log_id INTEGER NOT NULL REFERENCES logs(id),"
+    "  level INTEGER NOT NULL,"
+    "  idx INTEGER NOT NULL,"
+    "  hash BLOB NOT NULL,"
+    "  PRIMARY KEY (log_id, level, idx)) WITHOUT ROWID;"
+    "CREATE TABLE checkpoints ("
+    "  id INTEGER PRIMARY KEY,"
+    "  log_id INTEGER NOT NULL REFERENCES logs(id),"
+    "  size INTEGER NOT NULL,"
+    "  root BLOB NOT NULL,"
+    "  note TEXT NOT NULL,"
+    "  created TEXT NOT NULL);"
+    "CREATE INDEX checkpoints_by_log ON checkpoints(log_id, size);",
+};
+
+#define N_MIGRATION_STEPS (sizeof migration_steps / sizeof migration_steps[0])
+
+int ds_db_error(ds_db *db, ds_error *err, const char *what)
+{
+    int sqlite_code = db && db->handle ? sqlite3_errcode(db->handle) : SQLITE_ERROR;
+    const char *msg = db && db->handle ? sqlite3_errmsg(db->handle) : "no connection";
+    int code = sqlite_code == SQLITE_NOMEM ? DS_ENOMEM : DS_EIO;
+    return ds_error_set(err, code, db && db->path ? db->path : "database", "%s: %s", what, msg);
+}
+
+static char *dup_string(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *copy = malloc(n);
+    if (copy)
+        memcpy(copy, s, n);
+    return copy;
+}
+
+int ds_db_open(ds_db **out, const char *path, const ds_db_options *opts, ds_error *err)
+{
+    *out = NULL;
+    ds_db_options defaults = {0};
+    if (!opts)
+        opts = &defaults;
+    if (!path || !*path)
+        return ds_error_set(err, DS_EINVAL, "db", "must be a non-empty path");
+
+    ds_db *db = calloc(1, sizeof *db);
+    if (!db || !(db->path = dup_string(path))) {
+        free(db);
+        return ds_error_set(err, DS_ENOMEM, path, "out of memory");
+    }
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+    if (!opts->must_exist)
+        flags |= SQLITE_OPEN_CREATE;
+    int rc = sqlite3_open_v2(path, &db->handle, flags, NULL);
+    if (rc != SQLITE_OK) {
+        int code;
+        if (opts->must_exist && rc == SQLITE_CANTOPEN)
+            code = ds_error_set(err, DS_ENOTFOUND, path,
+                                "no such database (create it with `dsure init`)");
+        else
+            code = ds_db_error(db, err, "cannot open");
+        ds_db_close(db);
+        return code;
+    }
+    sqlite3_extended_result_codes(db->handle, 0);
+    sqlite3_busy_timeout(db->handle, opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : 5000);
+
+    /* journal_mode returns a row; exec discards it. A file that is not a database fails here. */
+    const char *settings = opts->synchronous_full
+                               ? "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"
+                                 " PRAGMA synchronous=FULL;"
+                               : "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"
+                                 " PRAGMA synchronous=NORMAL;";
+    rc = ds_db_exec(db, settings, err);
+    if (!rc && !opts->no_migrate)
+        rc = ds_db_migrate(db, err);
+    if (rc) {
+        ds_db_close(db);
+        return rc;
+    }
+    *out = db;
+    return 0;
+}
+
+void ds_db_close(ds_db *db)
+{
+    if (!db)
+        return;
+    if (db->handle)
+        sqlite3_close_v2(db->handle);
+    free(db->path);
+    free(db);
+}
+
+sqlite3 *ds_db_handle(const ds_db *db)
+{
+    return db->handle;
+}
+
+const char *ds_db_path(const ds_db *db)
+{
+    return db->path;
+}
+
+int ds_db_latest_version(void)
+{
+    return (int)N_MIGRATION_STEPS;
+}
+
+int ds_db_exec(ds_db *db, const char *sql, ds_error *err)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(db->handle, sql, NULL, NULL, &msg);
+    if (rc == SQLITE_OK)
+        return 0;
+    int code = rc == SQLITE_NOMEM ? DS_ENOMEM : DS_EIO;
+    ds_error_set(err, code, db->path, "%s", msg ? msg : sqlite3_errstr(rc));
+    sqlite3_free(msg);
+    return code;
+}
+
+int ds_db_schema_version(ds_db *db, int *out, ds_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(db->handle, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK)
+        return ds_db_error(db, err, "reading the schema version");
+    int rc = sqlite3_step(stmt);
+    if (rc != SQLITE_ROW) {
+        int code = ds_db_error(db, err, "reading the schema version");
+        sqlite3_finalize(stmt);
+        return code;
+    }
+    *out = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    return 0;
+}
+
+int ds_db_begin(ds_db *db, ds_error *err)
+{
+    return ds_db_exec(db, "BEGIN IMMEDIATE", err);
+}
+
+int ds_db_commit(ds_db *db, ds_error *err)
+{
+    return ds_db_exec(db, "COMMIT", err);
+}
+
+void ds_db_rollback(ds_db *db)
+{
+    if (db && db->handle && !sqlite3_get_autocommit(db->handle))
+        sqlite3_exec(db->handle, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int ds_db_migrate_steps(ds_db *db, const char *const *steps, size_t n_steps, ds_error *err)
+{
+    int version;
+    int rc = ds_db_schema_version(db, &version, err);
+    if (rc)
+        return rc;
+    if (version < 0 || (size_t)version > n_steps)
+        return ds_error_set(err, DS_EIO, db->path,
+                            "schema version %d is newer than this program knows (%zu)", version,
+                            n_steps);
+    for (size_t step = (size_t)version; step < n_steps; step++) {
+        if ((rc = ds_db_begin(db, err)))
+            return rc;
+        /* The version bump shares the step's transaction: both happen or neither does. */
+        char bump[64];
+        snprintf(bump, sizeof bump, "PRAGMA user_version=%zu", step + 1);
+        char *msg = NULL;
+        int sqlite_rc = sqlite3_exec(db->handle, steps[step], NULL, NULL, &msg);
+        if (sqlite_rc != SQLITE_OK) {
+            rc = ds_error_set(err, sqlite_rc == SQLITE_NOMEM ? DS_ENOMEM : DS_EIO, db->path,
+                              "migration step %zu failed: %s", step + 1,
+                              msg ? msg : sqlite3_errstr(sqlite_rc));
+            sqlite3_free(msg);
+            ds_db_rollback(db);
+            return rc;
+        }
+        if ((rc = ds_db_exec(db, bump, err)) || (rc = ds_db_commit(db, err))) {
+            ds_db_rollback(db);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+int ds_db_migrate(ds_db *db, ds_error *err)
+{
+    return ds_db_migrate_steps(db, migration_steps, N_MIGRATION_STEPS, err);
+}
