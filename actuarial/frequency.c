@@ -63,9 +63,12 @@ int ds_freq_validate(const ds_freq *f, const char *path, ds_error *err)
                                 "must be non-negative");
         return DS_OK;
     case DS_FREQ_NEGBIN:
-        if (!isfinite(f->size) || f->size <= 0)
+        if (isnan(f->size) || f->size <= 0)
             return ds_error_set(err, DS_EINVAL, ds_path_key(field, sizeof field, path, "size"),
-                                "must be positive and finite");
+                                "must be positive");
+        if (isinf(f->size))
+            return ds_error_set(err, DS_EINVAL, ds_path_key(field, sizeof field, path, "size"),
+                                "must be finite");
         if (!isfinite(f->mu))
             return ds_error_set(err, DS_EINVAL, ds_path_key(field, sizeof field, path, "mu"),
                                 "must be a finite number");

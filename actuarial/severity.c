@@ -434,31 +434,56 @@ double ds_sev_sf(const ds_sev *s, double x)
 /* ---------------------------------------------------------------------------------------- */
 /* Quantiles.                                                                                */
 
-/* Fallback inversion of a continuous cdf on [lo, inf) by bracketing and bisection; used only
-   when GSL's gamma inverse reports failure (NAN). upper selects the survival form. */
-static double invert_by_bisection(const ds_sev *s, double level, int upper, double lo)
+/*
+ * Robust inversion for the gamma family, where GSL's gsl_cdf_gamma_Pinv/Qinv are fast but
+ * return wrong values for very small or very large shapes (shape 0.001: a median of 1e-11
+ * instead of ~1e-301; shape 1e5 at p = 1 - 1e-8: off by 4 orders in the tail probability).
+ * gamma_inverse() checks GSL's answer against the cdf (or sf) and, if it is off, bisects on
+ * log x over the whole double range (~64 halvings of [-745, 710] reach a relative width of
+ * 1e-16). level is a probability p (upper = 0) or a survival probability q (upper = 1), in
+ * (0, 1); the result is the smallest x found with F(x) >= p (resp. S(x) <= q).
+ */
+static double gamma_level_at(const ds_sev *s, double x, int upper)
 {
-    double hi = lo > 0 ? 2 * lo : 1.0;
-    for (int i = 0; i < 2100; i++) {
-        double v = upper ? ds_sev_sf(s, hi) : ds_sev_cdf(s, hi);
-        if (upper ? v <= level : v >= level)
-            break;
-        lo = hi;
-        hi *= 2;
-        if (isinf(hi))
-            return INFINITY;
+    return upper ? ds_sev_sf(s, x) : ds_sev_cdf(s, x);
+}
+
+static int gamma_level_reached(const ds_sev *s, double x, double level, int upper)
+{
+    double v = gamma_level_at(s, x, upper);
+    return upper ? v <= level : v >= level;
+}
+
+static double gamma_inverse(const ds_sev *s, double level, int upper)
+{
+    double a = s->u.gamma.shape, scale = 1 / s->u.gamma.rate;
+    /* GSL is accurate on the side where the level is small; use that form. */
+    int use_q = upper ? level < 0.5 : level > 0.5;
+    double small = upper == use_q ? level : 1 - level;
+    double x = use_q ? gsl_cdf_gamma_Qinv(small, a, scale) : gsl_cdf_gamma_Pinv(small, a, scale);
+    if (isfinite(x) && x > 0) {
+        /* accept when the small-side probability is right to 1e-8, allowing for the rounding
+           of x itself (F moves by up to eps x f(x)) */
+        double got = use_q ? ds_sev_sf(s, x) : ds_sev_cdf(s, x);
+        if (fabs(got - small) <= 1e-8 * small + 8 * DBL_EPSILON * x * ds_sev_pdf(s, x))
+            return x;
     }
-    for (int i = 0; i < 2200 && hi - lo > 4 * DBL_EPSILON * hi; i++) {
-        double mid = lo + 0.5 * (hi - lo);
+    /* bisect on the small side too: F(x) >= p  <=>  S(x) <= 1 - p */
+    double lo = log(DBL_TRUE_MIN), hi = log(DBL_MAX);
+    if (gamma_level_reached(s, exp(lo), small, use_q))
+        return exp(lo);
+    if (!gamma_level_reached(s, exp(hi), small, use_q))
+        return INFINITY;
+    for (int i = 0; i < 200 && hi - lo > 1e-16 * fmax(1.0, fabs(hi)); i++) {
+        double mid = 0.5 * (lo + hi);
         if (mid <= lo || mid >= hi)
             break;
-        double v = upper ? ds_sev_sf(s, mid) : ds_sev_cdf(s, mid);
-        if (upper ? v <= level : v >= level)
+        if (gamma_level_reached(s, exp(mid), small, use_q))
             hi = mid;
         else
             lo = mid;
     }
-    return hi;
+    return exp(hi);
 }
 
 /* GPD excess quantile at survival level q in (0, 1]: sigma/xi (q^-xi - 1). */
@@ -509,10 +534,7 @@ static double sev_isf(const ds_sev *s, double q)
             return INFINITY;
         if (q == 1)
             return 0.0;
-        double scale = 1 / s->u.gamma.rate;
-        double x = q < 0.5 ? gsl_cdf_gamma_Qinv(q, s->u.gamma.shape, scale)
-                           : gsl_cdf_gamma_Pinv(1 - q, s->u.gamma.shape, scale);
-        return isfinite(x) ? x : invert_by_bisection(s, q, 1, 0.0);
+        return gamma_inverse(s, q, 1);
     }
     case DS_SEV_WEIBULL:
         return gsl_cdf_weibull_Qinv(q, s->u.weibull.scale, s->u.weibull.shape);
@@ -549,10 +571,7 @@ double ds_sev_quantile(const ds_sev *s, double p)
             return 0.0;
         if (p == 1)
             return INFINITY;
-        double scale = 1 / s->u.gamma.rate;
-        double x = p < 0.5 ? gsl_cdf_gamma_Pinv(p, s->u.gamma.shape, scale)
-                           : gsl_cdf_gamma_Qinv(1 - p, s->u.gamma.shape, scale);
-        return isfinite(x) ? x : invert_by_bisection(s, p, 0, 0.0);
+        return gamma_inverse(s, p, 0);
     }
     case DS_SEV_WEIBULL:
         return gsl_cdf_weibull_Pinv(p, s->u.weibull.scale, s->u.weibull.shape);

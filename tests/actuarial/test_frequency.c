@@ -231,7 +231,8 @@ static void test_frequency__invalid_parameters_name_the_field(void)
 {
     expect_invalid(poisson(-1), "frequency.lambda: must be non-negative");
     expect_invalid(poisson(NAN), "frequency.lambda: must be a finite number");
-    expect_invalid(negbin(0, 1), "frequency.size: must be positive and finite");
+    expect_invalid(negbin(0, 1), "frequency.size: must be positive");
+    expect_invalid(negbin(INFINITY, 1), "frequency.size: must be finite");
     expect_invalid(negbin(2, -0.5), "frequency.mu: must be non-negative");
     expect_invalid(negbin(2, INFINITY), "frequency.mu: must be a finite number");
     expect_invalid(binomial(3, 1.5), "frequency.p: must be in [0, 1]");

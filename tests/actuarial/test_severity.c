@@ -516,6 +516,32 @@ static void test_severity__spliced_cdf_is_continuous_with_weight_at_threshold(vo
     ds_sev_clear(&natural);
 }
 
+static void test_severity__gamma_quantile_is_right_for_extreme_shapes(void)
+{
+    /* GSL's gsl_cdf_gamma_Pinv/Qinv alone give a median of 1e-11 for shape 0.001 (true:
+       ~1e-301) and miss the 1 - 1e-15 quantile of shape 1e5 by four orders in the tail
+       probability; the library must check and fall back to bisection. */
+    const double shapes[] = {0.001, 0.01, 0.1, 7.5, 500, 1e5};
+    const double ps[] = {0.5, 0.9, 1 - 1e-8, 1 - 1e-15};
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        ds_sev s = gamma_sev(shapes[i], 0.5);
+        for (size_t j = 0; j < sizeof ps / sizeof ps[0]; j++) {
+            double x = ds_sev_quantile(&s, ps[j]);
+            double q = 1 - ps[j];   /* exact for p >= 0.5 */
+            DS_ASSERT_ABS(ds_sev_sf(&s, x), q, 1e-8 * q + 8 * DBL_EPSILON * x * ds_sev_pdf(&s, x));
+        }
+        double lo = ds_sev_quantile(&s, 1e-3);
+        if (lo > 1e-290) {   /* below that the quantile is not representable */
+            DS_ASSERT_ABS(ds_sev_cdf(&s, lo), 1e-3,
+                          1e-11 + 8 * DBL_EPSILON * lo * ds_sev_pdf(&s, lo));
+        }
+    }
+    /* shape 0.001: F(x) ~ (x/2)^a / Gamma(1 + a) near 0, so the median is
+       2 (0.5 Gamma(1.001))^1000 ~ 1.9e-301 */
+    ds_sev tiny = gamma_sev(0.001, 0.5);
+    DS_ASSERT_REL(ds_sev_quantile(&tiny, 0.5), 2 * pow(0.5 * tgamma(1.001), 1000), 1e-3);
+}
+
 static void test_severity__gpd_with_zero_xi_is_exponential(void)
 {
     ds_sev g = gpd(0, 50, 0), e = exponential(0.02);
@@ -663,6 +689,8 @@ static const ds_test_case tests[] = {
     {"layer_moments_equal_direct_integrals", test_severity__layer_moments_equal_direct_integrals},
     {"spliced_cdf_is_continuous_with_weight_at_threshold",
      test_severity__spliced_cdf_is_continuous_with_weight_at_threshold},
+    {"gamma_quantile_is_right_for_extreme_shapes",
+     test_severity__gamma_quantile_is_right_for_extreme_shapes},
     {"gpd_with_zero_xi_is_exponential", test_severity__gpd_with_zero_xi_is_exponential},
     {"quantile_edges_are_support_ends", test_severity__quantile_edges_are_support_ends},
     {"clear_frees_splice_and_leaves_exponential",
