@@ -95,22 +95,21 @@ typedef struct ds_record_view {
     int64_t records;            /* asset.registered, asset.records, flow */
     const char *content_sha256; /* asset.registered */
     const char *from, *to, *purpose; /* flow */
-    const char *incident;       /* incident, cost */
-    const char *kind;           /* incident */
-    int64_t detected;           /* incident: seconds since the epoch */
-    const cJSON *assets;        /* incident: the validated array of {asset, records} */
-    const char *coverage;       /* cost */
-    int64_t amount_minor;       /* cost: amount in minor units (cents), exact */
-    const char *document_sha256; /* cost */
-    int has_hours;              /* cost: 1 when hours is present */
-    double hours;               /* cost */
+    const char *incident;            /* incident, cost */
+    const char *kind;                /* incident */
+    int64_t detected;                /* incident: seconds since the epoch */
+    const cJSON *assets;             /* incident: the validated array of {asset, records} */
+    const char *coverage;            /* cost */
+    int64_t amount_minor;            /* cost: amount in minor units (cents), exact */
+    const char *document_sha256;     /* cost */
+    int has_hours;                   /* cost: 1 when hours is present */
+    double hours;                    /* cost */
 } ds_record_view;
 
 /*
  * Validates record and fills *out. Errors as ds_record_validate; *out is zeroed on error.
  */
-int ds_record_view_of(ds_record_view *out, const cJSON *record, const char *path,
-                      ds_error *err);
+int ds_record_view_of(ds_record_view *out, const cJSON *record, const char *path, ds_error *err);
 
 /*
  * The i-th asset of an incident view: borrowed asset name and its record count.

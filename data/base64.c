@@ -56,8 +56,8 @@ static int is_alphabet(char c)
            c == '+' || c == '/';
 }
 
-int ds_base64_decode_buf(uint8_t *buf, size_t cap, size_t *out_len, const char *text,
-                         size_t len, const char *what, ds_error *err)
+int ds_base64_decode_buf(uint8_t *buf, size_t cap, size_t *out_len, const char *text, size_t len,
+                         const char *what, ds_error *err)
 {
     *out_len = 0;
     if (len > BASE64_INPUT_MAX)
@@ -77,8 +77,8 @@ int ds_base64_decode_buf(uint8_t *buf, size_t cap, size_t *out_len, const char *
     }
     size_t n = len / 4 * 3 - pad;
     if (n > cap)
-        return ds_error_set(err, DS_EINVAL, what, "decodes to %zu bytes, at most %zu expected",
-                            n, cap);
+        return ds_error_set(err, DS_EINVAL, what, "decodes to %zu bytes, at most %zu expected", n,
+                            cap);
     if (len == 0)
         return 0;
     /* EVP_DecodeBlock writes len / 4 * 3 bytes, padding included: decode into scratch. */

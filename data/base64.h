@@ -44,7 +44,7 @@ int ds_base64_decode(uint8_t **out, size_t *out_len, const char *text, size_t le
  * Decodes into a caller buffer of cap bytes; DS_EINVAL when the decoded data would not fit
  * (so a field of known size is checked by passing its size and comparing *out_len).
  */
-int ds_base64_decode_buf(uint8_t *buf, size_t cap, size_t *out_len, const char *text,
-                         size_t len, const char *what, ds_error *err);
+int ds_base64_decode_buf(uint8_t *buf, size_t cap, size_t *out_len, const char *text, size_t len,
+                         const char *what, ds_error *err);
 
 #endif

@@ -155,13 +155,27 @@ static int put_string(jcs_buf *b, const char *text, const char *path, ds_error *
             size_t esc_len = 2;
             esc[0] = '\\';
             switch (cp) {
-            case '"': esc[1] = '"'; break;
-            case '\\': esc[1] = '\\'; break;
-            case '\b': esc[1] = 'b'; break;
-            case '\t': esc[1] = 't'; break;
-            case '\n': esc[1] = 'n'; break;
-            case '\f': esc[1] = 'f'; break;
-            case '\r': esc[1] = 'r'; break;
+            case '"':
+                esc[1] = '"';
+                break;
+            case '\\':
+                esc[1] = '\\';
+                break;
+            case '\b':
+                esc[1] = 'b';
+                break;
+            case '\t':
+                esc[1] = 't';
+                break;
+            case '\n':
+                esc[1] = 'n';
+                break;
+            case '\f':
+                esc[1] = 'f';
+                break;
+            case '\r':
+                esc[1] = 'r';
+                break;
             default:
                 memcpy(esc + 1, "u00", 3);
                 esc[4] = hex[cp >> 4];
@@ -179,7 +193,8 @@ static int put_string(jcs_buf *b, const char *text, const char *path, ds_error *
         rc = buf_put(b, text + run, n - run);
     if (!rc)
         rc = buf_put(b, "\"", 1);
-    return rc ? ds_error_set(err, rc, path, "out of memory (canonical JSON is capped at 64 MiB)") : 0;
+    return rc ? ds_error_set(err, rc, path, "out of memory (canonical JSON is capped at 64 MiB)")
+              : 0;
 }
 
 /*
@@ -294,11 +309,9 @@ int ds_jcs_number(char *buf, size_t cap, double value)
     return (int)o;
 }
 
-static int put_value(jcs_buf *b, const cJSON *node, const char *path, int depth,
-                     ds_error *err);
+static int put_value(jcs_buf *b, const cJSON *node, const char *path, int depth, ds_error *err);
 
-static int put_object(jcs_buf *b, const cJSON *node, const char *path, int depth,
-                      ds_error *err)
+static int put_object(jcs_buf *b, const cJSON *node, const char *path, int depth, ds_error *err)
 {
     size_t n = 0;
     const cJSON *child;
@@ -315,9 +328,8 @@ static int put_object(jcs_buf *b, const cJSON *node, const char *path, int depth
         rc = child->string ? to_utf16(&members[i], child->string) : DS_EINVAL;
         i++;
         if (rc) {
-            rc = rc == DS_ENOMEM
-                     ? ds_error_set(err, rc, path, "out of memory")
-                     : ds_error_set(err, rc, path, "member name is not valid UTF-8");
+            rc = rc == DS_ENOMEM ? ds_error_set(err, rc, path, "out of memory")
+                                 : ds_error_set(err, rc, path, "member name is not valid UTF-8");
             goto out;
         }
     }
@@ -393,18 +405,19 @@ static int put_value(jcs_buf *b, const cJSON *node, const char *path, int depth,
         if (!rc)
             rc = buf_put(b, "]", 1);
         return rc && err && err->code == DS_OK
-                   ? ds_error_set(err, rc, path, "out of memory (canonical JSON is capped at 64 MiB)")
+                   ? ds_error_set(err, rc, path,
+                                  "out of memory (canonical JSON is capped at 64 MiB)")
                    : rc;
     } else if (cJSON_IsObject(node)) {
         return put_object(b, node, path, depth, err);
     } else {
         return ds_error_set(err, DS_EINVAL, path, "is not a JSON value");
     }
-    return rc ? ds_error_set(err, rc, path, "out of memory (canonical JSON is capped at 64 MiB)") : 0;
+    return rc ? ds_error_set(err, rc, path, "out of memory (canonical JSON is capped at 64 MiB)")
+              : 0;
 }
 
-int ds_jcs_serialize(char **out, size_t *len, const cJSON *node, const char *path,
-                     ds_error *err)
+int ds_jcs_serialize(char **out, size_t *len, const cJSON *node, const char *path, ds_error *err)
 {
     *out = NULL;
     if (len)

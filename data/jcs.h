@@ -35,8 +35,7 @@
  * path names node in error messages ("" reads as the top level, e.g. "records[3]").
  * Errors: DS_EINVAL as listed above; DS_ENOMEM. On error *out is NULL.
  */
-int ds_jcs_serialize(char **out, size_t *len, const cJSON *node, const char *path,
-                     ds_error *err);
+int ds_jcs_serialize(char **out, size_t *len, const cJSON *node, const char *path, ds_error *err);
 
 /*
  * Writes value in ECMAScript Number::toString form into buf (cap >= DS_JCS_NUMBER_MAX is always

@@ -12,8 +12,13 @@
 static const struct {
     const char *data, *b64;
 } rfc4648[] = {
-    {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},         {"foo", "Zm9v"},
-    {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+    {"", ""},
+    {"f", "Zg=="},
+    {"fo", "Zm8="},
+    {"foo", "Zm9v"},
+    {"foob", "Zm9vYg=="},
+    {"fooba", "Zm9vYmE="},
+    {"foobar", "Zm9vYmFy"},
 };
 
 static void test_base64__encodes_rfc4648_vectors(void)
@@ -54,8 +59,8 @@ static void test_base64__round_trips_every_length_and_byte(void)
         uint8_t back[300];
         size_t m = 0;
         ds_error err;
-        CU_ASSERT_EQUAL(ds_base64_decode_buf(back, sizeof back, &m, text, strlen(text), "x",
-                                             &err), 0);
+        CU_ASSERT_EQUAL(ds_base64_decode_buf(back, sizeof back, &m, text, strlen(text), "x", &err),
+                        0);
         CU_ASSERT_EQUAL(m, n);
         CU_ASSERT(memcmp(back, data, n) == 0);
         free(text);
@@ -65,19 +70,18 @@ static void test_base64__round_trips_every_length_and_byte(void)
 static void test_base64__rejects_non_canonical_or_malformed_text(void)
 {
     static const char *const bad[] = {
-        "Zg=",       /* length not a multiple of 4 */
-        "Zg",        /* padding missing */
-        "Zg==\n",    /* trailing newline */
-        " Zg=",      /* leading space (EVP_DecodeBlock alone would skip it) */
-        "Zh==",      /* unused bits not zero: a second spelling of "f" */
-        "Zm9=",      /* same, one padding character */
-        "Z===",      /* three padding characters */
-        "Zm=v",      /* padding in the middle */
-        "=Zm9",      /* padding first */
-        "Zm9vYg=a",  /* character after padding */
-        "Zm-v",      /* base64url alphabet */
-        "Zm_v",
-        "Zm9v\0Zm9", /* NUL inside (the length says 8) */
+        "Zg=",                   /* length not a multiple of 4 */
+        "Zg",                    /* padding missing */
+        "Zg==\n",                /* trailing newline */
+        " Zg=",                  /* leading space (EVP_DecodeBlock alone would skip it) */
+        "Zh==",                  /* unused bits not zero: a second spelling of "f" */
+        "Zm9=",                  /* same, one padding character */
+        "Z===",                  /* three padding characters */
+        "Zm=v",                  /* padding in the middle */
+        "=Zm9",                  /* padding first */
+        "Zm9vYg=a",              /* character after padding */
+        "Zm-v",                  /* base64url alphabet */
+        "Zm_v",     "Zm9v\0Zm9", /* NUL inside (the length says 8) */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         uint8_t out[16];
@@ -99,8 +103,7 @@ static void test_base64__decode_refuses_output_larger_than_buffer(void)
     uint8_t out[2];
     size_t n = 0;
     ds_error err;
-    CU_ASSERT_EQUAL(ds_base64_decode_buf(out, sizeof out, &n, "Zm9v", 4, "root", &err),
-                    DS_EINVAL);
+    CU_ASSERT_EQUAL(ds_base64_decode_buf(out, sizeof out, &n, "Zm9v", 4, "root", &err), DS_EINVAL);
     CU_ASSERT(strstr(err.message, "3 bytes") != NULL);
     CU_ASSERT_EQUAL(ds_base64_decode_buf(out, sizeof out, &n, "Zm8=", 4, "root", &err), 0);
     CU_ASSERT_EQUAL(n, 2);

@@ -322,8 +322,9 @@ static void test_jcs__is_independent_of_input_member_order(void)
                          " \"ts\" : \"2027-03-05T08:00:00Z\" }",
                          &rc2, &err);
     CU_ASSERT_EQUAL(rc1 | rc2, 0);
-    CU_ASSERT_STRING_EQUAL(a, "{\"asset\":\"A-1\",\"records\":1000,\"ts\":\"2027-03-05T08:00:00Z\","
-                              "\"type\":\"asset.records\"}");
+    CU_ASSERT_STRING_EQUAL(a,
+                           "{\"asset\":\"A-1\",\"records\":1000,\"ts\":\"2027-03-05T08:00:00Z\","
+                           "\"type\":\"asset.records\"}");
     CU_ASSERT_STRING_EQUAL(a, b);
     free(a);
     free(b);
