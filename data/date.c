@@ -67,7 +67,7 @@ static int parse_date_part(int64_t *out_days, const char *text)
     return 0;
 }
 
-int ds_date_parse(int64_t *out_days, const char *text)
+int ds_date_parse_days(int64_t *out_days, const char *text)
 {
     if (strlen(text) != 10)
         return -1;

@@ -18,7 +18,7 @@ int64_t ds_days_from_civil(int64_t year, unsigned month, unsigned day);
 void ds_civil_from_days(int64_t days, int64_t *year, unsigned *month, unsigned *day);
 
 /* "YYYY-MM-DD" to a day number; 0 on success, -1 when malformed or not a calendar day. */
-int ds_date_parse(int64_t *out_days, const char *text);
+int ds_date_parse_days(int64_t *out_days, const char *text);
 
 /* Writes "YYYY-MM-DD" into buf (at least 11 bytes). */
 void ds_date_format(char *buf, size_t cap, int64_t days);

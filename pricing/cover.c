@@ -30,7 +30,7 @@ static int parse_date_field(int64_t *out, const cJSON *obj, const char *parent, 
     int rc = ds_json_string(&text, obj, parent, key, need, err);
     if (rc)
         return rc;
-    if (ds_date_parse(out, text)) {
+    if (ds_date_parse_days(out, text)) {
         char field[DS_PATH_MAX];
         return ds_error_set(err, DS_EINVAL, ds_path_key(field, sizeof field, parent, key),
                             "not a valid date \"%s\" (YYYY-MM-DD)", text);

@@ -10,11 +10,11 @@
 static void test_date__known_day_numbers(void)
 {
     int64_t d;
-    CU_ASSERT(ds_date_parse(&d, "1970-01-01") == 0 && d == 0);
+    CU_ASSERT(ds_date_parse_days(&d, "1970-01-01") == 0 && d == 0);
     /* 1970..1999: 30 * 365 + 7 leap days (72, 76, 80, 84, 88, 92, 96) = 10957; + 31 + 29 */
-    CU_ASSERT(ds_date_parse(&d, "2000-03-01") == 0 && d == 10957 + 31 + 29);
-    CU_ASSERT(ds_date_parse(&d, "1969-12-31") == 0 && d == -1);
-    CU_ASSERT(ds_date_parse(&d, "2024-02-29") == 0);
+    CU_ASSERT(ds_date_parse_days(&d, "2000-03-01") == 0 && d == 10957 + 31 + 29);
+    CU_ASSERT(ds_date_parse_days(&d, "1969-12-31") == 0 && d == -1);
+    CU_ASSERT(ds_date_parse_days(&d, "2024-02-29") == 0);
 }
 
 static void test_date__round_trips_every_day_of_four_centuries(void)
@@ -23,7 +23,7 @@ static void test_date__round_trips_every_day_of_four_centuries(void)
     for (int64_t day = -146097; day < 146097; day += 1) {
         ds_date_format(buf, sizeof buf, day);
         int64_t back;
-        if (ds_date_parse(&back, buf) != 0 || back != day) {
+        if (ds_date_parse_days(&back, buf) != 0 || back != day) {
             CU_FAIL("round trip");
             return;
         }
@@ -36,7 +36,7 @@ static void test_date__refuses_impossible_dates_and_formats(void)
     const char *bad[] = {"2020-13-45", "2021-02-29", "1900-02-29", "2020-04-31", "2020-1-01",
                          "2020-01-01T", "20200101", "2020-00-10", "", "abcd-ef-gh"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        CU_ASSERT(ds_date_parse(&d, bad[i]) == -1);
+        CU_ASSERT(ds_date_parse_days(&d, bad[i]) == -1);
 }
 
 static void test_date__timestamps_are_utc_and_strict(void)
@@ -45,7 +45,7 @@ static void test_date__timestamps_are_utc_and_strict(void)
     CU_ASSERT(ds_timestamp_parse(&s, "1970-01-01T00:00:00Z") == 0 && s == 0);
     CU_ASSERT(ds_timestamp_parse(&s, "2027-03-05T08:00:00Z") == 0);
     int64_t day;
-    ds_date_parse(&day, "2027-03-05");
+    ds_date_parse_days(&day, "2027-03-05");
     CU_ASSERT_EQUAL(s, day * 86400 + 8 * 3600);
     CU_ASSERT(ds_timestamp_parse(&s, "2027-03-05T08:00:00.125Z") == 0);
     CU_ASSERT_EQUAL(s, day * 86400 + 8 * 3600);

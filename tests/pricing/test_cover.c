@@ -34,9 +34,9 @@ static void test_cover__design_example_reads_into_minor_units(void)
     CU_ASSERT_FATAL(parse_cover(&c, design_example, &err) == 0);
     CU_ASSERT_STRING_EQUAL(c.currency, "CNY");
     int64_t start, end, retro;
-    ds_date_parse(&start, "2027-01-01");
-    ds_date_parse(&end, "2027-12-31");
-    ds_date_parse(&retro, "2025-01-01");
+    ds_date_parse_days(&start, "2027-01-01");
+    ds_date_parse_days(&end, "2027-12-31");
+    ds_date_parse_days(&retro, "2025-01-01");
     CU_ASSERT(c.period_start == start && c.period_end == end);
     CU_ASSERT(c.has_retroactive_date && c.retroactive_date == retro);
     CU_ASSERT_EQUAL(c.reporting_days, 90);
