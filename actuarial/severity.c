@@ -86,6 +86,27 @@ static double beta_inc(double a, double b, double x)
     return gsl_sf_beta_inc_e(a, b, x, &r) == GSL_SUCCESS ? r.val : NAN;
 }
 
+/*
+ * log of the lower incomplete gamma function gamma(a, z) = Gamma(a) P(a, z), for when Gamma(a)
+ * overflows (a Weibull moment with shape < ~0.006). Where P(a, z) underflows (z << a) it uses
+ * the series gamma(a, z) = z^a e^-z sum_n z^n / (a (a+1) ... (a+n)) (Abramowitz and Stegun
+ * 6.5.29), whose terms shrink by z/(a+n) < 1.
+ */
+static double log_lower_gamma(double a, double z)
+{
+    if (z <= 0)
+        return -INFINITY;
+    double p = gamma_p(a, z);
+    if (p > 1e-300)
+        return gsl_sf_lngamma(a) + log(p);
+    double term = 1 / a, sum = term;
+    for (int n = 1; n < 10000 && term > 1e-17 * sum; n++) {
+        term *= z / (a + n);
+        sum += term;
+    }
+    return a * log(z) - z + log(sum);
+}
+
 /* (1 - e^-y)/y, the mean of e^-s over [0, 1] scaled; 1 at y = 0, accurate for small |y|. */
 static double expm1_ratio(double y)
 {
@@ -713,8 +734,13 @@ double ds_sev_moment(const ds_sev *s, int k)
     }
     case DS_SEV_WEIBULL: {
         /* E[X^k] = scale^k Gamma(1 + k/shape) */
-        double l = s->u.weibull.scale;
-        return pow(l, k) * gsl_sf_gamma(1 + k / s->u.weibull.shape);
+        gsl_sf_result g;
+        int rc = gsl_sf_gamma_e(1 + k / s->u.weibull.shape, &g);
+        if (rc == GSL_EOVRFLW)
+            return INFINITY;    /* a tiny shape: the moment exceeds the double range */
+        if (rc != GSL_SUCCESS)
+            return NAN;
+        return pow(s->u.weibull.scale, k) * g.val;
     }
     case DS_SEV_EXPONENTIAL: {
         double r = s->u.exponential.rate;
@@ -789,7 +815,10 @@ double ds_sev_limited_moment(const ds_sev *s, double u, int k)
         /* Loss Models A.3.2.3: scale^k Gamma(1+k/tau) P(1+k/tau, (u/scale)^tau)
            + u^k exp(-(u/scale)^tau) */
         double tau = s->u.weibull.shape, z = pow(u / s->u.weibull.scale, tau);
-        return ds_sev_moment(s, k) * gamma_p(1 + k / tau, z) + uk * exp(-z);
+        double m = ds_sev_moment(s, k), a = 1 + k / tau;
+        double body = isfinite(m) ? m * gamma_p(a, z)
+                                  : exp(k * log(s->u.weibull.scale) + log_lower_gamma(a, z));
+        return body + uk * exp(-z);
     }
     case DS_SEV_EXPONENTIAL: {
         /* E[min(X,u)] = (1 - e^-ru)/r; E[min(X,u)^2] = int_0^u 2x e^-rx dx = 2/r^2 P(2, ru) */

@@ -542,6 +542,19 @@ static void test_severity__gamma_quantile_is_right_for_extreme_shapes(void)
     DS_ASSERT_REL(ds_sev_quantile(&tiny, 0.5), 2 * pow(0.5 * tgamma(1.001), 1000), 1e-3);
 }
 
+static void test_severity__weibull_tiny_shape_limited_moments_stay_finite(void)
+{
+    /* shape 0.005: Gamma(1 + k/shape) overflows, so E[X^k] = INFINITY in double, while the
+       limited moments are finite and must not become inf * 0 = NaN. */
+    ds_sev s = weibull(0.005, 1);
+    CU_ASSERT(isinf(ds_sev_moment(&s, 1)));
+    const double us[] = {0.5, 1e6, 1e30};
+    for (size_t i = 0; i < sizeof us / sizeof us[0]; i++) {
+        DS_ASSERT_REL(ds_sev_limited_moment(&s, us[i], 1), integrate(&s, 1, 0, 0, us[i]), 1e-8);
+        DS_ASSERT_REL(ds_sev_limited_moment(&s, us[i], 2), integrate(&s, 2, 0, 0, us[i]), 1e-8);
+    }
+}
+
 static void test_severity__gpd_with_zero_xi_is_exponential(void)
 {
     ds_sev g = gpd(0, 50, 0), e = exponential(0.02);
@@ -691,6 +704,8 @@ static const ds_test_case tests[] = {
      test_severity__spliced_cdf_is_continuous_with_weight_at_threshold},
     {"gamma_quantile_is_right_for_extreme_shapes",
      test_severity__gamma_quantile_is_right_for_extreme_shapes},
+    {"weibull_tiny_shape_limited_moments_stay_finite",
+     test_severity__weibull_tiny_shape_limited_moments_stay_finite},
     {"gpd_with_zero_xi_is_exponential", test_severity__gpd_with_zero_xi_is_exponential},
     {"quantile_edges_are_support_ends", test_severity__quantile_edges_are_support_ends},
     {"clear_frees_splice_and_leaves_exponential",
