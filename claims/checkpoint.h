@@ -92,11 +92,12 @@ uint32_t ds_verifier_key_hash(const ds_verifier *verifier);
 
 /*
  * Signs the checkpoint (origin, size, root) and writes the signed note into *out_note
- * (malloc'd, NUL-terminated, caller frees with free()). origin must be a valid key name.
- * Errors: DS_EINVAL (bad origin), DS_ENOMEM, DS_EINTERNAL.
+ * (malloc'd, NUL-terminated, caller frees with free()). origin must be a valid key name and
+ * equal the signer's key name (a log signs as its origin).
+ * Errors: DS_EINVAL (bad origin, or not the key name), DS_ENOMEM, DS_EINTERNAL.
  */
-int ds_checkpoint_sign(char **out_note, const ds_signer *signer, const char *origin,
-                       uint64_t size, const uint8_t root[32], ds_error *err);
+int ds_checkpoint_sign(char **out_note, const ds_signer *signer, const char *origin, uint64_t size,
+                       const uint8_t root[32], ds_error *err);
 
 /*
  * Parses and verifies a signed note. The body must be a well-formed checkpoint whose origin
@@ -111,5 +112,22 @@ int ds_checkpoint_sign(char **out_note, const ds_signer *signer, const char *ori
  */
 int ds_checkpoint_open(ds_checkpoint *out, const char *note, const ds_verifier *verifier,
                        const char *expected_origin, ds_error *err);
+
+/*
+ * The generic signed note underneath checkpoints, for other note texts and for interoperability
+ * tests. ds_note_sign signs text (non-empty UTF-8 ending in a single newline, no control
+ * characters other than newline, at most DS_CHECKPOINT_NOTE_MAX bytes) and writes
+ * text + "\n" + one signature line into *out_note (malloc'd, caller frees with free()).
+ * Errors: DS_EINVAL, DS_ENOMEM, DS_EINTERNAL.
+ */
+int ds_note_sign(char **out_note, const ds_signer *signer, const char *text, ds_error *err);
+
+/*
+ * Verifies a signed note with one verifier (the rules of ds_checkpoint_open without the body
+ * checks) and writes the length of its text, note[0 .. *text_len), final newline included.
+ * Errors: DS_EINVAL (malformed), DS_EMISMATCH (no signature by the key, other key hash, or the
+ * signature does not verify), DS_ENOMEM.
+ */
+int ds_note_open(size_t *text_len, const char *note, const ds_verifier *verifier, ds_error *err);
 
 #endif
