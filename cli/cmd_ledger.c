@@ -1,14 +1,358 @@
 /*
- * cmd_ledger.c: placeholder until its issue lands; replaced by the real command.
+ * cmd_ledger.c: `dsure ledger append|root|prove|consistency|checkpoint|key|verify`
+ * (DESIGN.md section 4). Thin: parse, call one claims/ledger.h use case, render.
+ *
+ *   append [FILE|-]               JSON Lines of records (blank lines skipped) or a JSON array;
+ *                                 {"first_index": i, "size": n}; the batch is all or nothing
+ *   root [--size N]               {"size": n, "root": hex}
+ *   prove --index I [--size N]    {"index", "size", "leaf_hash", "path": [hex...]}
+ *   consistency --from M [--to N] {"from", "to", "path": [hex...]}
+ *   checkpoint                    signs and stores the tree head; prints the signed note
+ *   key                           prints the verifier key line
+ *   verify                        {"size", "nodes", "checkpoints", "ok": true}, or exit 1 naming
+ *                                 the first bad entry, node or checkpoint on stderr
+ * Every subcommand takes --log ORIGIN (needed only when the database holds several logs).
+ * The database must exist (`dsure init`): a missing one is exit 66, like a missing log.
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "claims/ledger.h"
 #include "cli/commands.h"
+#include "data/db.h"
+#include "data/file.h"
+#include "data/hex.h"
+#include "data/json_in.h"
+
+static const char usage_text[] =
+    "dsure [--db PATH] ledger SUBCOMMAND [--log ORIGIN] ...\n"
+    "  append [FILE|-]                 append JSON Lines (or a JSON array) of records\n"
+    "  root [--size N]                 tree root\n"
+    "  prove --index I [--size N]      inclusion proof\n"
+    "  consistency --from M [--to N]   consistency proof\n"
+    "  checkpoint                      sign, store and print the current tree head\n"
+    "  key                             print the verifier key\n"
+    "  verify                          recompute every hash and check every checkpoint";
+
+static int add_hex(cJSON *obj, const char *key, const uint8_t hash[32])
+{
+    char hex[65];
+    ds_hex_encode(hex, hash, 32);
+    return cJSON_AddStringToObject(obj, key, hex) != NULL;
+}
+
+static int add_path(cJSON *obj, uint8_t path[][DS_MERKLE_HASH_SIZE], size_t n_path)
+{
+    cJSON *arr = cJSON_AddArrayToObject(obj, "path");
+    if (!arr)
+        return 0;
+    for (size_t i = 0; i < n_path; i++) {
+        char hex[65];
+        ds_hex_encode(hex, path[i], 32);
+        cJSON *item = cJSON_CreateString(hex);
+        if (!item || !cJSON_AddItemToArray(arr, item)) {
+            cJSON_Delete(item);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Prints obj (taking ownership); a NULL obj or failed build is out of memory. */
+static int emit(cJSON *obj, int built, ds_error *err)
+{
+    int rc = obj && built ? ds_cli_print_json(obj, err)
+                          : ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+    cJSON_Delete(obj);
+    return rc;
+}
+
+/* An optional size option, defaulting to the log's size. */
+static int opt_size(ds_ledger *lg, const ds_cli_opt *opt, uint64_t *out, ds_error *err)
+{
+    if (opt->is_set)
+        return ds_cli_opt_u64(opt, out, err);
+    return ds_ledger_size(lg, out, err);
+}
+
+static int is_blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+            return 0;
+    }
+    return 1;
+}
+
+/*
+ * Parses the append input: a JSON array (records[i]) or JSON Lines (line N). Fills the record
+ * pointers (borrowed from *roots) and, for JSON Lines, their line numbers.
+ */
+typedef struct batch {
+    cJSON *array;    /* the parsed array input, or NULL */
+    cJSON **lines;   /* one parsed object per non-blank line */
+    const cJSON **records;
+    size_t *line_no;
+    size_t n;
+} batch;
+
+static void batch_clear(batch *b)
+{
+    cJSON_Delete(b->array);
+    if (b->lines) {
+        for (size_t i = 0; i < b->n; i++)
+            cJSON_Delete(b->lines[i]);
+    }
+    free(b->lines);
+    free(b->records);
+    free(b->line_no);
+    memset(b, 0, sizeof *b);
+}
+
+static int batch_read(batch *b, const char *text, size_t len, const char *what, ds_error *err)
+{
+    memset(b, 0, sizeof *b);
+    size_t start = 0;
+    while (start < len && (text[start] == ' ' || text[start] == '\t' || text[start] == '\n' ||
+                           text[start] == '\r'))
+        start++;
+    if (start < len && text[start] == '[') {
+        int rc = ds_json_parse(&b->array, text, len, what, err);
+        if (rc)
+            return rc;
+        size_t n = (size_t)cJSON_GetArraySize(b->array);
+        b->records = calloc(n ? n : 1, sizeof *b->records);
+        if (!b->records)
+            return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+        const cJSON *item;
+        cJSON_ArrayForEach(item, b->array) b->records[b->n++] = item;
+        return 0;
+    }
+    size_t cap = 0;
+    size_t line = 0;
+    for (size_t pos = 0; pos < len;) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - text) : len;
+        line++;
+        if (!is_blank(text + pos, end - pos)) {
+            if (b->n == cap) {
+                cap = cap ? 2 * cap : 256;
+                cJSON **lines = realloc(b->lines, cap * sizeof *lines);
+                if (lines)
+                    b->lines = lines;
+                size_t *nos = realloc(b->line_no, cap * sizeof *nos);
+                if (nos)
+                    b->line_no = nos;
+                if (!lines || !nos)
+                    return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+            }
+            char where[48];
+            snprintf(where, sizeof where, "line %zu", line);
+            int rc = ds_json_parse(&b->lines[b->n], text + pos, end - pos, where, err);
+            if (rc)
+                return rc;
+            b->line_no[b->n] = line;
+            b->n++;
+        }
+        pos = end + 1;
+    }
+    b->records = calloc(b->n ? b->n : 1, sizeof *b->records);
+    if (!b->records)
+        return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+    for (size_t i = 0; i < b->n; i++)
+        b->records[i] = b->lines[i];
+    return 0;
+}
+
+static int run_append(ds_ledger *lg, const char *path, ds_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int rc = ds_file_read(&text, &len, path, DS_FILE_DEFAULT_CAP, err);
+    if (rc)
+        return rc;
+    batch b;
+    rc = batch_read(&b, text, len, strcmp(path, "-") == 0 ? "stdin" : path, err);
+    free(text);
+    uint64_t first = 0, size = 0;
+    if (!rc)
+        rc = ds_ledger_append(lg, (const cJSON *const *)b.records, b.n,
+                              b.array ? NULL : b.line_no, &first, &size, err);
+    batch_clear(&b);
+    if (rc)
+        return rc;
+    cJSON *out = cJSON_CreateObject();
+    return emit(out,
+                out && cJSON_AddNumberToObject(out, "first_index", (double)first) &&
+                    cJSON_AddNumberToObject(out, "size", (double)size),
+                err);
+}
+
+static int run_root(ds_ledger *lg, const ds_cli_opt *size_opt, ds_error *err)
+{
+    uint64_t size;
+    uint8_t root[32];
+    int rc = opt_size(lg, size_opt, &size, err);
+    if (!rc)
+        rc = ds_ledger_root(lg, size, root, err);
+    if (rc)
+        return rc;
+    cJSON *out = cJSON_CreateObject();
+    return emit(out,
+                out && cJSON_AddNumberToObject(out, "size", (double)size) &&
+                    add_hex(out, "root", root),
+                err);
+}
+
+static int run_prove(ds_ledger *lg, const ds_cli_opt *index_opt, const ds_cli_opt *size_opt,
+                     ds_error *err)
+{
+    if (!index_opt->is_set)
+        return ds_error_set(err, DS_EUSAGE, "--index", "is required");
+    uint64_t index, size;
+    int rc = ds_cli_opt_u64(index_opt, &index, err);
+    if (!rc)
+        rc = opt_size(lg, size_opt, &size, err);
+    uint8_t leaf[32], path[DS_MERKLE_MAX_PROOF][DS_MERKLE_HASH_SIZE];
+    size_t n_path = 0;
+    if (!rc)
+        rc = ds_ledger_prove(lg, index, size, leaf, path, &n_path, err);
+    if (rc)
+        return rc;
+    cJSON *out = cJSON_CreateObject();
+    return emit(out,
+                out && cJSON_AddNumberToObject(out, "index", (double)index) &&
+                    cJSON_AddNumberToObject(out, "size", (double)size) &&
+                    add_hex(out, "leaf_hash", leaf) && add_path(out, path, n_path),
+                err);
+}
+
+static int run_consistency(ds_ledger *lg, const ds_cli_opt *from_opt, const ds_cli_opt *to_opt,
+                           ds_error *err)
+{
+    if (!from_opt->is_set)
+        return ds_error_set(err, DS_EUSAGE, "--from", "is required");
+    uint64_t from, to;
+    int rc = ds_cli_opt_u64(from_opt, &from, err);
+    if (!rc)
+        rc = opt_size(lg, to_opt, &to, err);
+    uint8_t path[DS_MERKLE_MAX_PROOF][DS_MERKLE_HASH_SIZE];
+    size_t n_path = 0;
+    if (!rc)
+        rc = ds_ledger_consistency(lg, from, to, path, &n_path, err);
+    if (rc)
+        return rc;
+    cJSON *out = cJSON_CreateObject();
+    return emit(out,
+                out && cJSON_AddNumberToObject(out, "from", (double)from) &&
+                    cJSON_AddNumberToObject(out, "to", (double)to) &&
+                    add_path(out, path, n_path),
+                err);
+}
+
+static int print_text(const char *text, int add_newline, ds_error *err)
+{
+    if (fputs(text, stdout) == EOF || (add_newline && fputc('\n', stdout) == EOF) ||
+        fflush(stdout))
+        return ds_error_set(err, DS_EIO, "stdout", "write failed");
+    return 0;
+}
+
+static int run_checkpoint(ds_ledger *lg, ds_error *err)
+{
+    char *note = NULL;
+    int rc = ds_ledger_checkpoint(lg, &note, err);
+    if (!rc)
+        rc = print_text(note, 0, err);
+    free(note);
+    return rc;
+}
+
+static int run_verify(ds_ledger *lg, ds_error *err)
+{
+    ds_ledger_verify_report report;
+    int rc = ds_ledger_verify(lg, &report, err);
+    if (rc)
+        return rc;
+    cJSON *out = cJSON_CreateObject();
+    return emit(out,
+                out && cJSON_AddStringToObject(out, "origin", ds_ledger_origin(lg)) &&
+                    cJSON_AddNumberToObject(out, "size", (double)report.size) &&
+                    cJSON_AddNumberToObject(out, "nodes", (double)report.n_nodes) &&
+                    cJSON_AddNumberToObject(out, "checkpoints", (double)report.n_checkpoints) &&
+                    cJSON_AddBoolToObject(out, "ok", 1),
+                err);
+}
 
 int ds_cmd_ledger(const ds_cli *cli, int argc, char **argv)
 {
-    (void)cli;
-    (void)argc;
-    fprintf(stderr, "dsure: %s is not built yet\n", argv[0]);
-    return DS_EXIT_SOFTWARE;
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+        return ds_cli_usage(usage_text);
+    const char *sub = argv[1];
+    static const char *const known[] = {"append", "root",   "prove", "consistency",
+                                        "checkpoint", "key", "verify"};
+    int is_known = 0;
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        is_known |= strcmp(sub, known[i]) == 0;
+    if (!is_known) {
+        fprintf(stderr, "dsure: ledger: unknown subcommand \"%s\"\n", sub);
+        return ds_cli_usage(usage_text);
+    }
+
+    /* Only the options a subcommand uses are accepted: opts[0] is --log, then its own. */
+    ds_cli_opt opts[3] = {{"--log", 1, NULL, 0}, {NULL, 1, NULL, 0}, {NULL, 1, NULL, 0}};
+    size_t n_opts = 1;
+    if (strcmp(sub, "root") == 0) {
+        opts[1].name = "--size";
+        n_opts = 2;
+    } else if (strcmp(sub, "prove") == 0) {
+        opts[1].name = "--index";
+        opts[2].name = "--size";
+        n_opts = 3;
+    } else if (strcmp(sub, "consistency") == 0) {
+        opts[1].name = "--from";
+        opts[2].name = "--to";
+        n_opts = 3;
+    }
+    const char *positional[1] = {NULL};
+    size_t n_positional = 0;
+    size_t max_positional = strcmp(sub, "append") == 0 ? 1 : 0;
+    ds_error err;
+    ds_error_clear(&err);
+    if (ds_cli_parse(argc - 1, argv + 1, opts, n_opts, positional, max_positional,
+                     &n_positional, &err)) {
+        ds_cli_fail(&err);
+        return ds_cli_usage(usage_text);
+    }
+
+    ds_db *db = NULL;
+    ds_ledger *lg = NULL;
+    ds_db_options db_opts = {.must_exist = 1};
+    int rc = ds_db_open(&db, cli->db_path, &db_opts, &err);
+    if (!rc)
+        rc = ds_ledger_open(&lg, db, opts[0].is_set ? opts[0].value : NULL, &err);
+    if (!rc) {
+        if (strcmp(sub, "append") == 0)
+            rc = run_append(lg, n_positional ? positional[0] : "-", &err);
+        else if (strcmp(sub, "root") == 0)
+            rc = run_root(lg, &opts[1], &err);
+        else if (strcmp(sub, "prove") == 0)
+            rc = run_prove(lg, &opts[1], &opts[2], &err);
+        else if (strcmp(sub, "consistency") == 0)
+            rc = run_consistency(lg, &opts[1], &opts[2], &err);
+        else if (strcmp(sub, "checkpoint") == 0)
+            rc = run_checkpoint(lg, &err);
+        else if (strcmp(sub, "key") == 0)
+            rc = print_text(ds_ledger_verifier_key(lg), 1, &err);
+        else
+            rc = run_verify(lg, &err);
+    }
+    ds_ledger_free(lg);
+    ds_db_close(db);
+    if (rc == DS_EUSAGE) {
+        ds_cli_fail(&err);
+        return ds_cli_usage(usage_text);
+    }
+    return rc ? ds_cli_fail(&err) : DS_EXIT_OK;
 }
