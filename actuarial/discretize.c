@@ -251,6 +251,45 @@ out:
     return rc;
 }
 
+/* Neumaier's compensated summation: *sum + *comp carries the sum to about one ulp. */
+static void neumaier_add(double *sum, double *comp, double x)
+{
+    double t = *sum + x;
+    if (fabs(*sum) >= fabs(x))
+        *comp += (*sum - t) + x;
+    else
+        *comp += (x - t) + *sum;
+    *sum = t;
+}
+
+void ds_disc_lattice_moments(double *m1, double *m2, const double *f, size_t n, double h,
+                             const ds_sev *sev, const ds_agg_terms *terms)
+{
+    double s1 = 0, s2 = 0, c1 = 0, c2 = 0;
+    for (size_t k = 1; k < n; k++) {
+        double y = (double)k * h;
+        neumaier_add(&s1, &c1, y * f[k]);
+        neumaier_add(&s2, &c2, y * y * f[k]);
+    }
+    /* Beyond the last point: k = n carries n h S_Y((n-1/2)h), k > n the midpoint rule. */
+    double u = (double)n * h, above = ds_disc_payment_sf(sev, terms, ((double)n - 0.5) * h);
+    double c = terms->coinsurance, top = c * terms->limit;
+    double tail1 = 0, tail2 = 0;
+    if (above > 0) {
+        tail1 = u * above;
+        tail2 = u * u * above;
+        if (!(u >= top)) {
+            double ey, ey2, ly, ly2;
+            ds_sev_layer_moments(sev, terms->deductible, terms->limit, c, &ey, &ey2);
+            ds_sev_layer_moments(sev, terms->deductible, u / c, c, &ly, &ly2);
+            tail1 += isfinite(ey) ? fmax(ey - ly, 0.0) : INFINITY;
+            tail2 += isfinite(ey2) ? fmax(ey2 - ly2, 0.0) : INFINITY;
+        }
+    }
+    *m1 = s1 + c1 + tail1;
+    *m2 = s2 + c2 + tail2;
+}
+
 /* A = min(max(s - ad, 0), al). */
 static double apply_aggregate_terms(const ds_agg_terms *t, double s)
 {
@@ -261,7 +300,7 @@ static double apply_aggregate_terms(const ds_agg_terms *t, double s)
 }
 
 int ds_disc_summarise(ds_agg_result *out, const double *g, size_t n, double h, double tail_mass,
-                      const ds_agg_model *model, ds_error *err)
+                      double y_m1, double y_m2, const ds_agg_model *model, ds_error *err)
 {
     const ds_agg_terms *terms = &model->terms;
     const ds_agg_measures *m = &model->measures;
@@ -273,31 +312,33 @@ int ds_disc_summarise(ds_agg_result *out, const double *g, size_t n, double h, d
         return ds_error_set(err, DS_ENOMEM, NULL, "out of memory for %zu lattice points", n);
     }
 
-    double s_m1 = 0, s_m2 = 0, a_m1 = 0, a_m2 = 0, prob_zero = 0;
+    /* Neumaier-compensated sums of the lattice moments of S: the tail below is their
+       difference from the closed form, so their rounding must stay near one ulp of E[S]. */
+    double s_m1 = 0, s_m2 = 0, c_m1 = 0, c_m2 = 0, a_m1 = 0, a_m2 = 0, prob_zero = 0;
     for (size_t k = 0; k < n; k++) {
         double s = (double)k * h, a = apply_aggregate_terms(terms, s);
         double gk = g[k] > 0 ? g[k] : 0.0; /* FFT round-off can leave -1e-17 */
         values[k] = a;
         prob[k] = gk;
-        s_m1 += s * gk;
-        s_m2 += s * s * gk;
+        neumaier_add(&s_m1, &c_m1, s * gk);
+        neumaier_add(&s_m2, &c_m2, s * s * gk);
         a_m1 += a * gk;
         a_m2 += a * a * gk;
         if (a == 0)
             prob_zero += gk;
     }
 
-    /* Closed-form moments of S: E[S] = E[N] E[Y], Var S = E[N] Var Y + Var N E[Y]^2
-       (Loss Models, section 9.3), E[Y], E[Y^2] from limited moments. */
-    double ey, ey2;
-    ds_sev_layer_moments(&model->sev, terms->deductible, terms->limit, terms->coinsurance, &ey,
-                         &ey2);
+    /* Moments of the whole lattice compound (Loss Models, section 9.3): E[S] = E[N] E[Y],
+       Var S = E[N] Var Y + Var N E[Y]^2, with Y the discretised payment, so that the tail
+       below is free of discretisation bias. */
     double en = ds_freq_mean(&model->freq), vn = ds_freq_variance(&model->freq);
-    double es = en * ey, es2 = en * (ey2 - ey * ey) + vn * ey * ey + es * es;
-    if (en == 0 || ey == 0) {
+    double es = en * y_m1, es2 = en * (y_m2 - y_m1 * y_m1) + vn * y_m1 * y_m1 + es * es;
+    if (en == 0 || y_m1 == 0) {
         es = 0;
         es2 = 0;
     }
+    s_m1 += c_m1;
+    s_m2 += c_m2;
 
     /* The tail beyond the lattice, S > M with M = (n - 1/2) h, as one atom of A. */
     double edge = ((double)n - 0.5) * h;

@@ -83,15 +83,37 @@ int ds_fft_compound(double *g, const double *f, size_t n, const ds_freq *freq, d
                     ds_error *err);
 
 /*
+ * The Panjer recursion (defined in panjer.c) on f[0 .. n-1]: fills g[0 .. *points - 1],
+ * stopping at the first point beyond which less than `tail` is left (tail 0: all n points);
+ * *tail_mass receives 1 - sum g. g_k for k < n does not depend on the mass of f beyond n.
+ * Returns DS_ENOMEM, or DS_EINVAL for a binomial with p = 1 and f_0 = 0 (not (a, b, 0)).
+ */
+int ds_panjer_compound(double *g, size_t *points, double *tail_mass, const double *f, size_t n,
+                       const ds_freq *freq, double tail, ds_error *err);
+
+/*
+ * E[Y_h] and E[Y_h^2] of the whole discretised payment Y_h (all lattice points, not only the
+ * first n): from f[0 .. n-1] plus the part beyond, by the tail-sum formulas
+ *     sum_(k>=n) k h f_k   = n h S_Y((n-1/2)h) + h sum_(k>n) S_Y((k-1/2)h),
+ * whose sum is the midpoint rule for integral_(nh)^inf S_Y = E[Y] - E[min(Y, nh)] (error
+ * about h^2 f_Y(nh)/24), and likewise with 2y S_Y(y) for the second moment. INFINITY when
+ * the payment's moment does not exist.
+ */
+void ds_disc_lattice_moments(double *m1, double *m2, const double *f, size_t n, double h,
+                             const ds_sev *sev, const ds_agg_terms *terms);
+
+/*
  * Fills the measures of out (mean, sd, prob_zero, var, tvar, ep) from the lattice distribution
  * g[0 .. n-1] of S on span h with `tail_mass` beyond (n-1) h, applying the aggregate terms.
- * The tail beyond the lattice is one atom at its conditional mean, E[S; S > M] / tail_mass,
- * taken from the closed-form E[S] and E[S^2] when they are finite, so the mean, the sd and
- * TVaR at levels p <= 1 - tail_mass see the whole distribution; where E[S] is infinite, the
- * mean and TVaR are INFINITY. Also sets span, points, tail_mass, discretization, has_exact and
- * the exact moments. Returns DS_ENOMEM.
+ * y_m1, y_m2 are E[Y_h], E[Y_h^2] of the discretised payment (ds_disc_lattice_moments): the
+ * whole lattice compound S_h then has E[S_h] = E[N] E[Y_h] and
+ * Var S_h = E[N] Var Y_h + Var N E[Y_h]^2, and the mass beyond the lattice enters as one
+ * atom at its conditional mean, (E[S_h] - sum k h g_k) / tail_mass. So the mean, the sd and
+ * TVaR at levels p <= 1 - tail_mass see the whole distribution, however early the lattice
+ * stops. Where E[Y] is infinite, the mean and TVaR are INFINITY. Also sets span, points,
+ * tail_mass, discretization, has_exact and the exact moments. Returns DS_ENOMEM.
  */
 int ds_disc_summarise(ds_agg_result *out, const double *g, size_t n, double h, double tail_mass,
-                      const ds_agg_model *model, ds_error *err);
+                      double y_m1, double y_m2, const ds_agg_model *model, ds_error *err);
 
 #endif

@@ -89,16 +89,21 @@ int ds_agg_fft(ds_agg_result *out, const ds_agg_model *model, const ds_agg_optio
         /* The automatic pass still tells how far the lattice must reach. */
         double range = rc ? 0 : (double)(n_est - 1) * h;
         h = opts->span;
-        n_est = (size_t)fmin(ceil(range / h) + 1, (double)FFT_MAX_POINTS);
+        n_est = (size_t)fmin(ceil(range / h) + 1, 4.0 * (double)FFT_MAX_POINTS);
         ds_error_clear(err);
     }
 
+    if (n_est > FFT_MAX_POINTS / 2)
+        return ds_error_set(err, DS_EINVAL, "span",
+                            "%g is too small: about %zu points are needed to leave less than "
+                            "the tail %g beyond them, more than the cap %zu; use a larger span",
+                            h, n_est, tail, FFT_MAX_POINTS / 2);
     size_t size = FFT_MIN_POINTS;
     while (size < 2 * n_est && size < FFT_MAX_POINTS)
         size *= 2;
     double *g = NULL;
     size_t points = 0;
-    double tail_mass = 0, theta = 0;
+    double tail_mass = 0, theta = 0, y_m1 = 0, y_m2 = 0;
     for (;;) {
         double *grown = realloc(g, size * sizeof *g);
         if (!grown) {
@@ -108,6 +113,7 @@ int ds_agg_fft(ds_agg_result *out, const ds_agg_model *model, const ds_agg_optio
         }
         g = grown;
         ds_disc_rounding(g, 0, size, h, &model->sev, &model->terms);
+        ds_disc_lattice_moments(&y_m1, &y_m2, g, size, h, &model->sev, &model->terms);
         theta = FFT_TILT_TOTAL / (double)size;
         rc = ds_fft_compound(g, g, size, &model->freq, theta, err);
         if (rc)
@@ -139,7 +145,7 @@ int ds_agg_fft(ds_agg_result *out, const ds_agg_model *model, const ds_agg_optio
     out->sims = 0;
     out->seed = 0;
     out->threads = 0;
-    rc = ds_disc_summarise(out, g, points, h, tail_mass, model, err);
+    rc = ds_disc_summarise(out, g, points, h, tail_mass, y_m1, y_m2, model, err);
     if (rc)
         goto out;
     out->tilt = theta;

@@ -140,49 +140,101 @@ static panjer_kernel choose_kernel(void)
     return k;
 }
 
-/* The severity of the recursion: f and j f_j stored reversed (rf[c-1-j] = f_j) over a
- * capacity c that doubles as the lattice grows. */
-typedef struct panjer_sev {
-    size_t cap;
-    double *f, *rf, *rjf;
-} panjer_sev;
-
-static void panjer_sev_clear(panjer_sev *s)
-{
-    free(s->f);
-    free(s->rf);
-    free(s->rjf);
-    memset(s, 0, sizeof *s);
-}
-
-static int panjer_sev_grow(panjer_sev *s, size_t cap, double h, const ds_agg_model *model,
-                           ds_error *err)
-{
-    double *f = realloc(s->f, cap * sizeof *f);
-    if (f)
-        s->f = f;
-    double *rf = realloc(s->rf, cap * sizeof *rf);
-    if (rf)
-        s->rf = rf;
-    double *rjf = realloc(s->rjf, cap * sizeof *rjf);
-    if (rjf)
-        s->rjf = rjf;
-    if (!f || !rf || !rjf)
-        return ds_error_set(err, DS_ENOMEM, NULL, "out of memory for %zu lattice points", cap);
-    ds_disc_rounding(s->f + s->cap, s->cap, cap - s->cap, h, &model->sev, &model->terms);
-    s->cap = cap;
-    for (size_t j = 0; j < cap; j++) {
-        s->rf[cap - 1 - j] = s->f[j];
-        s->rjf[cap - 1 - j] = (double)j * s->f[j];
-    }
-    return DS_OK;
-}
-
 static double elapsed_ms_since(const struct timespec *t0)
 {
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+
+int ds_panjer_compound(double *g, size_t *points, double *tail_mass, const double *f, size_t n,
+                       const ds_freq *freq, double tail, ds_error *err)
+{
+    *points = 0;
+    *tail_mass = 1;
+    if (n == 0)
+        return DS_OK;
+    /* Coefficients of g_k = (alpha S1 + (beta/k) S2) / denom, S1 = sum f_j g_(k-j),
+       S2 = sum j f_j g_(k-j) (see top for the binomial's scaled form). */
+    double f0 = f[0], alpha, beta, denom;
+    if (freq->family == DS_FREQ_BINOMIAL) {
+        if (freq->p == 0 || freq->n == 0) {
+            alpha = beta = 0; /* N = 0 surely */
+            denom = 1;
+        } else {
+            alpha = -1;
+            beta = (double)freq->n + 1;
+            denom = (1 - freq->p) / freq->p + f0;
+            if (!(denom > 0))
+                return ds_error_set(err, DS_EINVAL, "frequency.p",
+                                    "the Panjer recursion for a binomial with p = 1 needs "
+                                    "payments below span/2 with positive probability; use the "
+                                    "fft method");
+        }
+    } else {
+        ds_freq_panjer_ab(freq, &alpha, &beta);
+        denom = 1 - alpha * f0;
+    }
+
+    /* f and j f_j reversed, rf[n-1-j] = f_j, so that sum_(i<k) g_i f_(k-i) runs forwards in
+       both operands: f_(k-i) = rf[n-1-k+i]. */
+    double *rf = malloc(n * sizeof *rf), *rjf = malloc(n * sizeof *rjf);
+    if (!rf || !rjf) {
+        free(rf);
+        free(rjf);
+        return ds_error_set(err, DS_ENOMEM, NULL, "out of memory for %zu lattice points", n);
+    }
+    for (size_t j = 0; j < n; j++) {
+        rf[n - 1 - j] = f[j];
+        rjf[n - 1 - j] = (double)j * f[j];
+    }
+
+    /* g_0 = P_N(f_0), scaled when it would underflow (see top). */
+    double log_g0 = ds_disc_log_pgf(freq, f0), log_scale = 0;
+    if (log_g0 < -PANJER_LOG_RESCALE) {
+        g[0] = 1;
+        log_scale = log_g0;
+    } else {
+        g[0] = exp(log_g0);
+    }
+    panjer_kernel kern = choose_kernel();
+    double cum = g[0];
+    size_t k = 1;
+    for (; k < n; k++) {
+        double mass = log_scale == 0 ? cum : exp(log(cum) + log_scale);
+        if (tail > 0 && 1 - mass < tail)
+            break;
+        const double *x = rf + (n - 1 - k), *xj = rjf + (n - 1 - k);
+        double s1 = 0, s2;
+        if (alpha == 0)
+            s2 = kern.dot1(g, xj, k);
+        else
+            kern.dot2(g, x, xj, k, &s1, &s2);
+        double gk = (alpha * s1 + beta / (double)k * s2) / denom;
+        if (!(gk > 0))
+            gk = 0; /* the binomial's signed weights can cancel to -1e-300 */
+        g[k] = gk;
+        cum += gk;
+        if (gk > PANJER_RESCALE) {
+            for (size_t i = 0; i <= k; i++)
+                g[i] /= PANJER_RESCALE;
+            cum /= PANJER_RESCALE;
+            log_scale += PANJER_LOG_RESCALE;
+        }
+    }
+    free(rf);
+    free(rjf);
+    if (log_scale != 0) {
+        cum = 0;
+        for (size_t i = 0; i < k; i++) {
+            g[i] = g[i] > 0 ? exp(log(g[i]) + log_scale) : 0.0;
+            cum += g[i];
+        }
+    }
+    *points = k;
+    *tail_mass = fmax(1 - cum, 0.0);
+    return DS_OK;
 }
 
 int ds_agg_panjer(ds_agg_result *out, const ds_agg_model *model, const ds_agg_options *opts,
@@ -196,125 +248,77 @@ int ds_agg_panjer(ds_agg_result *out, const ds_agg_model *model, const ds_agg_op
     rc = ds_disc_check_options(opts, err);
     if (rc)
         return rc;
-    const ds_freq *freq = &model->freq;
     double tail = opts->tail > 0 ? opts->tail : ds_disc_default_tail(&model->measures);
 
-    double h = opts->span;
-    size_t n_est = 1024;
-    if (h == 0) {
-        rc = ds_disc_auto_span(&h, &n_est, model, tail, PANJER_BUDGET, err);
-        if (rc)
-            return rc;
+    double h;
+    size_t n_est;
+    rc = ds_disc_auto_span(&h, &n_est, model, tail, PANJER_BUDGET, err);
+    if (rc && opts->span == 0)
+        return rc;
+    if (opts->span > 0) {
+        /* The automatic pass still tells how far the lattice must reach. */
+        double range = rc ? 0 : (double)(n_est - 1) * h;
+        h = opts->span;
+        n_est = (size_t)fmin(ceil(range / h) + 1, 4.0 * (double)PANJER_MAX_POINTS);
+        ds_error_clear(err);
     }
 
-    panjer_sev sev = {0, NULL, NULL, NULL};
-    double *g = NULL;
-    size_t cap = 1024;
-    while (cap < n_est + n_est / 4 && cap < PANJER_MAX_POINTS)
-        cap *= 2;
-    rc = panjer_sev_grow(&sev, cap, h, model, err);
-    if (rc)
-        goto out;
-    g = malloc(cap * sizeof *g);
-    if (!g) {
-        rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory for %zu lattice points", cap);
-        goto out;
-    }
-
-    /* Coefficients of g_k = (alpha S1 + (beta/k) S2) / denom, S1 = sum f_j g_(k-j),
-       S2 = sum j f_j g_(k-j). */
-    double f0 = sev.f[0], alpha, beta, denom;
-    if (freq->family == DS_FREQ_BINOMIAL) {
-        alpha = -1;
-        beta = (double)freq->n + 1;
-        denom = (1 - freq->p) / freq->p + f0;
-        if (freq->p == 0 || freq->n == 0)
-            alpha = beta = 0, denom = 1; /* N = 0 surely */
-        else if (!(denom > 0)) {
-            rc = ds_error_set(err, DS_EINVAL, "frequency.p",
-                              "the Panjer recursion for a binomial with p = 1 needs payments "
-                              "below span/2 with positive probability; use the fft method");
+    if (n_est > PANJER_MAX_POINTS)
+        return ds_error_set(err, DS_EINVAL, "span",
+                            "%g is too small: about %zu points are needed to leave less than "
+                            "the tail %g beyond them, more than the cap %zu; use a larger span",
+                            h, n_est, tail, PANJER_MAX_POINTS);
+    /* Room for the estimate and a quarter more; if the tail is not reached, twice as much and
+       again (the recursion restarts: the work is then at most 4/3 of the last run). */
+    size_t cap = n_est + n_est / 4;
+    if (cap < 1024)
+        cap = 1024;
+    if (cap > PANJER_MAX_POINTS)
+        cap = PANJER_MAX_POINTS;
+    double *f = NULL, *g = NULL;
+    size_t have_f = 0, points = 0;
+    double tail_mass = 1;
+    for (;;) {
+        double *nf = realloc(f, cap * sizeof *f);
+        if (nf)
+            f = nf;
+        double *ng = realloc(g, cap * sizeof *g);
+        if (ng)
+            g = ng;
+        if (!nf || !ng) {
+            rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory for %zu lattice points", cap);
             goto out;
         }
-    } else {
-        ds_freq_panjer_ab(freq, &alpha, &beta);
-        denom = 1 - alpha * f0;
-    }
-
-    /* g_0 = P_N(f_0), scaled when it would underflow (see top). */
-    double log_g0 = ds_disc_log_pgf(freq, f0), log_scale = 0;
-    if (log_g0 < -PANJER_LOG_RESCALE) {
-        g[0] = 1;
-        log_scale = log_g0;
-    } else {
-        g[0] = exp(log_g0);
-    }
-    panjer_kernel kern = choose_kernel();
-    double cum = g[0];
-    size_t n = 0;
-    for (size_t k = 1;; k++) {
-        double mass = log_scale == 0 ? cum : exp(log(cum) + log_scale);
-        if (1 - mass < tail) {
-            n = k;
+        ds_disc_rounding(f + have_f, have_f, cap - have_f, h, &model->sev, &model->terms);
+        have_f = cap;
+        rc = ds_panjer_compound(g, &points, &tail_mass, f, cap, &model->freq, tail, err);
+        if (rc)
+            goto out;
+        if (tail_mass < tail)
             break;
+        if (cap >= PANJER_MAX_POINTS) {
+            rc = ds_error_set(err, DS_EINVAL, "span",
+                              "%g is too small: %zu points leave %.3g beyond them, more than "
+                              "the tail %g; use a larger span",
+                              h, cap, tail_mass, tail);
+            goto out;
         }
-        if (k >= sev.cap) {
-            if (sev.cap >= PANJER_MAX_POINTS) {
-                rc = ds_error_set(err, DS_EINVAL, "span",
-                                  "%g is too small: %zu points leave %.3g beyond them, more "
-                                  "than the tail %g; use a larger span",
-                                  h, sev.cap, 1 - mass, tail);
-                goto out;
-            }
-            rc = panjer_sev_grow(&sev, 2 * sev.cap, h, model, err);
-            if (rc)
-                goto out;
-            double *grown = realloc(g, sev.cap * sizeof *g);
-            if (!grown) {
-                rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory for %zu lattice points",
-                                  sev.cap);
-                goto out;
-            }
-            g = grown;
-        }
-        /* f_(k-i) = rf[cap-1-k+i]: sum over i < k of g_i f_(k-i) runs forwards in both. */
-        const double *rf = sev.rf + (sev.cap - 1 - k), *rjf = sev.rjf + (sev.cap - 1 - k);
-        double s1 = 0, s2;
-        if (alpha == 0)
-            s2 = kern.dot1(g, rjf, k);
-        else
-            kern.dot2(g, rf, rjf, k, &s1, &s2);
-        double gk = (alpha * s1 + beta / (double)k * s2) / denom;
-        if (!(gk > 0))
-            gk = 0; /* binomial: cancellation can leave -1e-300 */
-        g[k] = gk;
-        cum += gk;
-        if (gk > PANJER_RESCALE) {
-            for (size_t i = 0; i <= k; i++)
-                g[i] /= PANJER_RESCALE;
-            cum /= PANJER_RESCALE;
-            log_scale += PANJER_LOG_RESCALE;
-        }
-    }
-    if (log_scale != 0) {
-        cum = 0;
-        for (size_t k = 0; k < n; k++) {
-            g[k] = g[k] > 0 ? exp(log(g[k]) + log_scale) : 0.0;
-            cum += g[k];
-        }
+        cap = cap * 2 < PANJER_MAX_POINTS ? cap * 2 : PANJER_MAX_POINTS;
     }
 
     out->method = DS_AGG_PANJER;
     out->sims = 0;
     out->seed = 0;
     out->threads = 0;
-    rc = ds_disc_summarise(out, g, n, h, fmax(1 - cum, 0.0), model, err);
+    double y_m1, y_m2;
+    ds_disc_lattice_moments(&y_m1, &y_m2, f, have_f, h, &model->sev, &model->terms);
+    rc = ds_disc_summarise(out, g, points, h, tail_mass, y_m1, y_m2, model, err);
     if (rc)
         goto out;
     out->tilt = 0;
     out->elapsed_ms = elapsed_ms_since(&t0);
 out:
+    free(f);
     free(g);
-    panjer_sev_clear(&sev);
     return rc;
 }
