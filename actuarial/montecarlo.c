@@ -54,6 +54,7 @@
 #define COUNT_TABLE_MAX ((size_t)1 << 20)
 #define COUNT_TABLE_TAIL 0x1p-40
 #define MAX_THREADS 256
+#define DS_MC_GENERATOR gsl_rng_taus2
 
 /* ---------------------------------------------------------------------------------------- */
 /* What every block needs, computed once.                                                    */
@@ -277,7 +278,7 @@ static void block_statistics(block_stats *st, const double *v, size_t n)
 
 static void run_worker(sim_job *job, int is_caller)
 {
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng *rng = gsl_rng_alloc(DS_MC_GENERATOR);
     if (!rng) {
         atomic_store(&job->failed, 1);
         return;

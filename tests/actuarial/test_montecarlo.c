@@ -1,0 +1,523 @@
+/*
+ * test_montecarlo.c: the Monte Carlo aggregate engine (actuarial/montecarlo.c) and the shared
+ * parts in actuarial/aggregate.c (validation, exact moments, EP return periods).
+ *
+ * Monte Carlo is tested three ways (STYLE.md): against closed forms, with tolerances of five
+ * standard errors computed from the exact standard deviation (a correct sampler fails such a
+ * check with probability below 1e-6 per check, by the CLT; the seeds are fixed, so the outcome
+ * is reproducible anyway); by exact identities that need no tolerance (thread identity, block
+ * prefixes, aggregate terms applied afterwards); and against the full sort for order
+ * statistics. The comparison with Panjer and FFT at 1e6 years lives in test_agreement.c.
+ * Samples are kept at 2e5 years so the program runs in a second or two, also under ASan.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "actuarial/aggregate.h"
+#include "actuarial/risk.h"
+#include "tests/ds_test.h"
+
+#define SIMS 200000
+
+static void poisson_lognormal(ds_agg_model *m)
+{
+    memset(m, 0, sizeof *m);
+    m->freq.family = DS_FREQ_POISSON;
+    m->freq.lambda = 3;
+    m->sev.family = DS_SEV_LOGNORMAL;
+    m->sev.u.lognormal.meanlog = 10;
+    m->sev.u.lognormal.sdlog = 1.5;
+    ds_agg_terms_none(&m->terms);
+    ds_agg_measures_default(&m->measures);
+}
+
+static void options(ds_agg_options *o, uint64_t sims, unsigned threads)
+{
+    ds_agg_options_default(o);
+    o->sims = sims;
+    o->seed = 20261129;
+    o->threads = threads;
+}
+
+/* |mean - exact| <= 5 standard errors of a mean of `sims` years with the exact sd. */
+static void assert_mean_within_5se(const ds_agg_result *r, double exact_mean, double exact_sd)
+{
+    double se = exact_sd / sqrt((double)r->sims);
+    DS_ASSERT_ABS(r->mean, exact_mean, 5.0 * se);
+}
+
+/* A proportion within 5 binomial standard errors. */
+static void assert_prob_within_5se(double observed, double p, uint64_t n)
+{
+    DS_ASSERT_ABS(observed, p, 5.0 * sqrt(p * (1.0 - p) / (double)n));
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void test_montecarlo__poisson_lognormal_matches_closed_forms(void)
+{
+    ds_agg_model m;
+    poisson_lognormal(&m);
+    ds_agg_options o;
+    options(&o, SIMS, 2);
+    ds_agg_result r;
+    ds_error err;
+    CU_ASSERT_EQUAL_FATAL(ds_agg_simulate(&r, &m, &o, &err), 0);
+    /* E[S] = lambda E[X] = 3 exp(10 + 1.5^2/2) = 3 e^11.125; the only error is rounding. */
+    CU_ASSERT_TRUE(r.has_exact);
+    DS_ASSERT_REL(r.exact_mean, 3.0 * exp(11.125), 1e-9);
+    /* Var S = lambda E[X^2] = 3 exp(2*10 + 2*1.5^2) = 3 e^24.5 (compound Poisson). */
+    DS_ASSERT_REL(r.exact_sd, sqrt(3.0 * exp(24.5)), 1e-9);
+    assert_mean_within_5se(&r, r.exact_mean, r.exact_sd);
+    /* P(S = 0) = P(N = 0) = e^-3. */
+    assert_prob_within_5se(r.prob_zero, exp(-3.0), SIMS);
+    CU_ASSERT_EQUAL(r.method, DS_AGG_MC);
+    CU_ASSERT_EQUAL(r.sims, SIMS);
+    DS_ASSERT_REL(r.mean_stderr, r.sd / sqrt((double)SIMS), 1e-12);
+    CU_ASSERT_EQUAL(r.n_var, 3);
+    CU_ASSERT_EQUAL(r.n_tvar, 1);
+    CU_ASSERT_EQUAL(r.n_ep, 10);
+    CU_ASSERT(r.elapsed_ms >= 0.0);
+}
+
+static void test_montecarlo__negbin_pareto_matches_closed_forms(void)
+{
+    ds_agg_model m;
+    poisson_lognormal(&m);
+    m.freq.family = DS_FREQ_NEGBIN;
+    m.freq.size = 2;
+    m.freq.mu = 3;
+    m.sev.family = DS_SEV_PARETO;
+    m.sev.u.pareto.shape = 2.5;
+    m.sev.u.pareto.scale = 150000;
+    ds_agg_options o;
+    options(&o, SIMS, 2);
+    ds_agg_result r;
+    ds_error err;
+    CU_ASSERT_EQUAL_FATAL(ds_agg_simulate(&r, &m, &o, &err), 0);
+    /* E[X] = scale/(shape-1) = 1e5, E[X^2] = 2 scale^2/((shape-1)(shape-2)) = 6e10,
+     * E[N] = 3, Var N = 3 + 9/2 = 7.5: E[S] = 3e5, Var S = 3 (6e10 - 1e10) + 7.5e10 = 2.25e11. */
+    CU_ASSERT_TRUE(r.has_exact);
+    DS_ASSERT_REL(r.exact_mean, 3e5, 1e-9);
+    DS_ASSERT_REL(r.exact_sd, sqrt(2.25e11), 1e-9);
+    assert_mean_within_5se(&r, r.exact_mean, r.exact_sd);
+    /* P(N = 0) = (size/(size + mu))^size = 0.4^2. */
+    assert_prob_within_5se(r.prob_zero, 0.16, SIMS);
+}
+
+static void test_montecarlo__per_loss_terms_match_closed_forms(void)
+{
+    ds_agg_model m;
+    poisson_lognormal(&m);
+    m.terms.deductible = 50000;
+    m.terms.limit = 1950000;
+    ds_agg_options o;
+    options(&o, SIMS, 2);
+    ds_agg_result r;
+    ds_error err;
+    CU_ASSERT_EQUAL_FATAL(ds_agg_simulate(&r, &m, &o, &err), 0);
+    /* E[Y] = E[min(X, 2e6)] - E[min(X, 5e4)] by the lognormal limited expected value
+     * E[min(X,u)] = e^(mu+s^2/2) Phi((ln u - mu - s^2)/s) + u (1 - Phi((ln u - mu)/s)). */
+    double mu = 10, s = 1.5, ex = exp(mu + s * s / 2);
+    double lev_u = ex * 0.5 * erfc(-((log(2e6) - mu - s * s) / s) / sqrt(2.0)) +
+                   2e6 * 0.5 * erfc(((log(2e6) - mu) / s) / sqrt(2.0));
+    double lev_d = ex * 0.5 * erfc(-((log(5e4) - mu - s * s) / s) / sqrt(2.0)) +
+                   5e4 * 0.5 * erfc(((log(5e4) - mu) / s) / sqrt(2.0));
+    CU_ASSERT_TRUE(r.has_exact);
+    DS_ASSERT_REL(r.exact_mean, 3.0 * (lev_u - lev_d), 1e-9);
+    assert_mean_within_5se(&r, r.exact_mean, r.exact_sd);
+    /* No payment in a year iff every loss is below the deductible: the Poisson pgf at F(d),
+     * exp(-lambda (1 - F(d))). */
+    double f_d = 0.5 * erfc(-((log(5e4) - mu) / s) / sqrt(2.0));
+    assert_prob_within_5se(r.prob_zero, exp(-3.0 * (1.0 - f_d)), SIMS);
+    /* A payment never exceeds the limit per loss; VaR at 0.995 is finite and positive. */
+    CU_ASSERT(r.var[2].value > 0 && isfinite(r.var[2].value));
+}
+
+/* Each severity family's specialised sampler and each frequency family: the mean within 5 SE
+ * of the closed form, and for exponential severities also the standard deviation. */
+static void check_family_mean(const ds_agg_model *m, uint64_t sims)
+{
+    ds_agg_options o;
+    options(&o, sims, 2);
+    ds_agg_result r;
+    ds_error err;
+    int rc = ds_agg_simulate(&r, m, &o, &err);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_TRUE_FATAL(r.has_exact);
+    CU_ASSERT_TRUE_FATAL(isfinite(r.exact_sd));
+    assert_mean_within_5se(&r, r.exact_mean, r.exact_sd);
+}
+
+static void test_montecarlo__every_severity_sampler_has_the_right_mean(void)
+{
+    ds_agg_model m;
+    poisson_lognormal(&m);
+    m.sev.family = DS_SEV_GAMMA;
+    m.sev.u.gamma.shape = 0.7;
+    m.sev.u.gamma.rate = 1e-4;
+    check_family_mean(&m, 50000);
+    m.sev.family = DS_SEV_WEIBULL;
+    m.sev.u.weibull.shape = 0.6;
+    m.sev.u.weibull.scale = 20000;
+    check_family_mean(&m, 50000);
+    m.sev.family = DS_SEV_EXPONENTIAL;
+    m.sev.u.exponential.rate = 1e-5;
+    check_family_mean(&m, 50000);
+    m.sev.family = DS_SEV_GPD;
+    m.sev.u.gpd.xi = 0.2;
+    m.sev.u.gpd.sigma = 30000;
+    m.sev.u.gpd.mu = 1000;
+    check_family_mean(&m, 50000);
+    m.sev.u.gpd.xi = 0.0;
+    check_family_mean(&m, 50000);
+    m.sev.u.gpd.xi = -0.3; /* bounded support [mu, mu + sigma/0.3] */
+    check_family_mean(&m, 50000);
+
+    /* Spliced: lognormal body below 100000, GPD tail above it. */
+    ds_sev body = {.family = DS_SEV_LOGNORMAL};
+    body.u.lognormal.meanlog = 10;
+    body.u.lognormal.sdlog = 1;
+    ds_sev tail = {.family = DS_SEV_GPD};
+    tail.u.gpd.xi = 0.25;
+    tail.u.gpd.sigma = 50000;
+    tail.u.gpd.mu = 100000;
+    ds_sev *b = malloc(sizeof *b), *t = malloc(sizeof *t);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    *b = body;
+    *t = tail;
+    m.sev.family = DS_SEV_SPLICED;
+    m.sev.u.spliced.body = b;
+    m.sev.u.spliced.tail = t;
+    m.sev.u.spliced.threshold = 100000;
+    m.sev.u.spliced.body_weight = NAN;
+    check_family_mean(&m, 50000);
+    ds_agg_model_clear(&m);
+}
+
+static void test_montecarlo__every_frequency_has_the_right_mean_and_sd(void)
+{
+    /* Exponential severity with mean 1e5: E[S] = E[N] 1e5 and Var S = E[N] 1e10 + Var N 1e10.
+     * The sample variance has standard error sqrt((mu4 - sigma^4)/n); with the fourth central
+     * moment of these three models (estimated once from 4e6 numpy draws) that is at most
+     * 0.8% of the variance at 1e5 years, so 0.4% of the sd (half the relative error of the
+     * variance), and a 2% band on the sd is 5 standard errors. */
+    ds_agg_model m;
+    poisson_lognormal(&m);
+    m.sev.family = DS_SEV_EXPONENTIAL;
+    m.sev.u.exponential.rate = 1e-5;
+    ds_agg_options o;
+    options(&o, 100000, 2);
+    ds_agg_result r;
+    ds_error err;
+    ds_freq freqs[3] = {{.family = DS_FREQ_POISSON, .lambda = 3},
+                        {.family = DS_FREQ_NEGBIN, .size = 2, .mu = 3},
+                        {.family = DS_FREQ_BINOMIAL, .n = 10, .p = 0.3}};
+    double mean_n[3] = {3, 3, 3}, var_n[3] = {3, 7.5, 2.1};
+    for (int i = 0; i < 3; i++) {
+        m.freq = freqs[i];
+        CU_ASSERT_EQUAL_FATAL(ds_agg_simulate(&r, &m, &o, &err), 0);
+        double mean = mean_n[i] * 1e5, var = (mean_n[i] + var_n[i]) * 1e10;
+        DS_ASSERT_REL(r.exact_mean, mean, 1e-12);
+        DS_ASSERT_REL(r.exact_sd, sqrt(var), 1e-12);
+        assert_mean_within_5se(&r, mean, sqrt(var));
+        DS_ASSERT_REL(r.sd, sqrt(var), 0.02);
+    }
+    /* Binomial: P(N = 0) = 0.7^10. */
+    assert_prob_within_5se(r.prob_zero, pow(0.7, 10), 100000);
+}
+
+static void test_montecarlo__huge_counts_fall_back_to_gsl_sampler(void)
+{
+    /* lambda = 1.5e6 needs a count table beyond 2^20 entries, so GSL's Poisson sampler is used;
+     * 10 years with exponential(mean 1) losses: E[S] = 1.5e6, sd sqrt(2 * 1.5e6). */
+    ds_agg_model m;
+    poisson_lognormal(&m);
+    m.freq.lambda = 1.5e6;
+    m.sev.family = DS_SEV_EXPONENTIAL;
+    m.sev.u.exponential.rate = 1.0;
+    ds_agg_options o;
+    options(&o, 10, 1);
+    ds_agg_result r;
+    ds_error err;
+    CU_ASSERT_EQUAL_FATAL(ds_agg_simulate(&r, &m, &o, &err), 0);
+    assert_mean_within_5se(&r, 1.5e6, sqrt(3e6));
+}
+
+static void test_montecarlo__output_is_identical_for_any_thread_count(void)
+{
+    ds_agg_model m;
+    poisson_lognormal(&m);
+    m.terms.deductible = 1000; /* exercise the terms path as well */
+    ds_agg_options o1, o2, o3;
+    uint64_t sims = 5 * DS_AGG_BLOCK_YEARS + 123; /* a short last block */
+    options(&o1, sims, 1);
+    options(&o2, sims, 2);
+    options(&o3, sims, 3);
+    double *y1 = malloc(sims * sizeof *y1), *y2 = malloc(sims * sizeof *y2),
+           *y3 = malloc(sims * sizeof *y3);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(y1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(y2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(y3);
+    ds_error err;
+    CU_ASSERT_EQUAL(ds_agg_simulate_years(y1, &m, &o1, &err), 0);
+    CU_ASSERT_EQUAL(ds_agg_simulate_years(y2, &m, &o2, &err), 0);
+    CU_ASSERT_EQUAL(ds_agg_simulate_years(y3, &m, &o3, &err), 0);
+    CU_ASSERT_EQUAL(memcmp(y1, y2, sims * sizeof *y1), 0);
+    CU_ASSERT_EQUAL(memcmp(y1, y3, sims * sizeof *y1), 0);
+
+    ds_agg_result r1, r2;
+    CU_ASSERT_EQUAL(ds_agg_simulate(&r1, &m, &o1, &err), 0);
+    CU_ASSERT_EQUAL(ds_agg_simulate(&r2, &m, &o2, &err), 0);
+    CU_ASSERT_EQUAL(r1.threads, 1);
+    CU_ASSERT_EQUAL(r2.threads, 2);
+    /* Everything but the thread count and the time must be bit-identical. */
+    r2.threads = r1.threads;
+    r2.elapsed_ms = r1.elapsed_ms;
+    CU_ASSERT_EQUAL(memcmp(&r1.mean, &r2.mean, sizeof r1.mean), 0);
+    CU_ASSERT_EQUAL(memcmp(&r1.sd, &r2.sd, sizeof r1.sd), 0);
+    CU_ASSERT_EQUAL(memcmp(r1.var, r2.var, sizeof r1.var), 0);
+    CU_ASSERT_EQUAL(memcmp(r1.tvar, r2.tvar, sizeof r1.tvar), 0);
+    CU_ASSERT_EQUAL(memcmp(r1.ep, r2.ep, sizeof r1.ep), 0);
+    CU_ASSERT_EQUAL(r1.prob_zero, r2.prob_zero);
+    free(y1);
+    free(y2);
+    free(y3);
+}
+
+static void test_montecarlo__blocks_depend_only_on_seed_and_index(void)
+{
+    /* A shorter run is a prefix of a longer one with the same seed; another seed differs. */
+    ds_agg_model m;
+    poisson_lognormal(&m);
+    ds_agg_options o_long, o_short, o_other;
+    options(&o_long, 3 * DS_AGG_BLOCK_YEARS, 2);
+    options(&o_short, DS_AGG_BLOCK_YEARS + 17, 2);
+    options(&o_other, DS_AGG_BLOCK_YEARS + 17, 2);
+    o_other.seed = o_short.seed + 1;
+    double *a = malloc(o_long.sims * sizeof *a), *b = malloc(o_short.sims * sizeof *b),
+           *c = malloc(o_other.sims * sizeof *c);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    ds_error err;
+    CU_ASSERT_EQUAL(ds_agg_simulate_years(a, &m, &o_long, &err), 0);
+    CU_ASSERT_EQUAL(ds_agg_simulate_years(b, &m, &o_short, &err), 0);
+    CU_ASSERT_EQUAL(ds_agg_simulate_years(c, &m, &o_other, &err), 0);
+    CU_ASSERT_EQUAL(memcmp(a, b, o_short.sims * sizeof *a), 0);
+    size_t same = 0;
+    for (size_t i = 0; i < o_other.sims; i++)
+        same += b[i] == c[i] && b[i] != 0.0;
+    CU_ASSERT_EQUAL(same, 0);
+    /* Block 1 is not a copy of block 0 either. */
+    CU_ASSERT_NOT_EQUAL(memcmp(a, a + DS_AGG_BLOCK_YEARS, 64 * sizeof *a), 0);
+    free(a);
+    free(b);
+    free(c);
+}
+
+static void test_montecarlo__aggregate_terms_apply_to_each_year(void)
+{
+    /* The draws do not depend on the terms, so with the same seed the years under an
+     * aggregate deductible and limit are exactly min(max(S - ad, 0), al) of the plain years. */
+    ds_agg_model plain, capped;
+    poisson_lognormal(&plain);
+    poisson_lognormal(&capped);
+    capped.terms.aggregate_deductible = 100000;
+    capped.terms.aggregate_limit = 1000000;
+    ds_agg_options o;
+    options(&o, 20000, 2);
+    double *s = malloc(o.sims * sizeof *s), *a = malloc(o.sims * sizeof *a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    ds_error err;
+    CU_ASSERT_EQUAL(ds_agg_simulate_years(s, &plain, &o, &err), 0);
+    CU_ASSERT_EQUAL(ds_agg_simulate_years(a, &capped, &o, &err), 0);
+    size_t mismatches = 0;
+    for (size_t i = 0; i < o.sims; i++)
+        mismatches += a[i] != fmin(fmax(s[i] - 100000, 0.0), 1000000);
+    CU_ASSERT_EQUAL(mismatches, 0);
+    /* No closed form is claimed under aggregate terms. */
+    double mean, sd;
+    CU_ASSERT_FALSE(ds_agg_exact_moments(&capped, &mean, &sd));
+    ds_agg_result r;
+    CU_ASSERT_EQUAL(ds_agg_simulate(&r, &capped, &o, &err), 0);
+    CU_ASSERT_FALSE(r.has_exact);
+    CU_ASSERT(r.tvar[0].value <= 1000000);
+    free(s);
+    free(a);
+}
+
+static void test_montecarlo__risk_measures_equal_those_of_the_sorted_sample(void)
+{
+    ds_agg_model m;
+    poisson_lognormal(&m);
+    ds_agg_measures_set_ep_points(&m.measures, 20);
+    ds_agg_options o;
+    options(&o, 50000, 2);
+    double *y = malloc(o.sims * sizeof *y);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(y);
+    ds_error err;
+    CU_ASSERT_EQUAL(ds_agg_simulate_years(y, &m, &o, &err), 0);
+    qsort(y, o.sims, sizeof *y, cmp_double);
+    ds_agg_result r;
+    CU_ASSERT_EQUAL(ds_agg_simulate(&r, &m, &o, &err), 0);
+    for (size_t i = 0; i < r.n_var; i++)
+        CU_ASSERT_EQUAL(r.var[i].value, ds_risk_var(y, NULL, o.sims, 0, r.var[i].p));
+    for (size_t i = 0; i < r.n_tvar; i++)
+        DS_ASSERT_REL(r.tvar[i].value, ds_risk_tvar(y, NULL, o.sims, 0, r.tvar[i].p), 1e-12);
+    CU_ASSERT_EQUAL(r.n_ep, 20);
+    for (size_t i = 0; i < r.n_ep; i++) {
+        double p = 1.0 - 1.0 / r.ep[i].return_period;
+        CU_ASSERT_EQUAL(r.ep[i].loss, ds_risk_var(y, NULL, o.sims, 0, p));
+    }
+    /* The 100-year loss is VaR 0.99. */
+    for (size_t i = 0; i < r.n_ep; i++) {
+        if (r.ep[i].return_period == 100)
+            CU_ASSERT_EQUAL(r.ep[i].loss, r.var[1].value);
+    }
+    free(y);
+}
+
+static void test_aggregate__ep_points_add_geometric_return_periods(void)
+{
+    ds_agg_measures m;
+    ds_agg_measures_default(&m);
+    CU_ASSERT_EQUAL(m.n_ep, 10);
+    CU_ASSERT_EQUAL(ds_agg_measures_set_ep_points(&m, 5), 0);
+    CU_ASSERT_EQUAL(m.n_ep, 10);
+    CU_ASSERT_EQUAL(m.return_period[0], 2);
+    CU_ASSERT_EQUAL(m.return_period[9], 1000);
+    CU_ASSERT_EQUAL(ds_agg_measures_set_ep_points(&m, 20), 0);
+    CU_ASSERT_EQUAL(m.n_ep, 20);
+    CU_ASSERT_EQUAL(m.return_period[0], 1.5);
+    CU_ASSERT_EQUAL(m.return_period[19], 10000);
+    for (size_t i = 1; i < m.n_ep; i++)
+        CU_ASSERT(m.return_period[i] > m.return_period[i - 1]);
+    /* The 10 extra points are 1.5 * (10000/1.5)^(i/9): the second is 1.5 * 6666.67^(1/9). */
+    DS_ASSERT_REL(m.return_period[2], 1.5 * pow(10000 / 1.5, 1.0 / 9.0), 1e-12);
+    CU_ASSERT_EQUAL(ds_agg_measures_set_ep_points(&m, 11), 0);
+    CU_ASSERT_EQUAL(m.n_ep, 11);
+    CU_ASSERT_EQUAL(m.return_period[10], 10000);
+    CU_ASSERT_EQUAL(ds_agg_measures_set_ep_points(&m, 64), 0);
+    CU_ASSERT(m.n_ep <= 64 && m.n_ep >= 60);
+    CU_ASSERT_EQUAL(ds_agg_measures_set_ep_points(&m, 65), DS_EINVAL);
+}
+
+static void test_aggregate__exact_moments_absent_when_they_do_not_exist(void)
+{
+    ds_agg_model m;
+    poisson_lognormal(&m);
+    m.sev.family = DS_SEV_PARETO;
+    m.sev.u.pareto.scale = 1000;
+    m.sev.u.pareto.shape = 1.5; /* mean 2000, infinite variance */
+    double mean, sd;
+    CU_ASSERT_TRUE(ds_agg_exact_moments(&m, &mean, &sd));
+    DS_ASSERT_REL(mean, 3 * 2000.0, 1e-12);
+    CU_ASSERT(isinf(sd));
+    /* A limit restores the variance. */
+    m.terms.limit = 1e6;
+    CU_ASSERT_TRUE(ds_agg_exact_moments(&m, &mean, &sd));
+    CU_ASSERT(isfinite(sd));
+    m.terms.limit = INFINITY;
+    m.sev.u.pareto.shape = 0.8; /* infinite mean */
+    CU_ASSERT_FALSE(ds_agg_exact_moments(&m, &mean, &sd));
+}
+
+static void test_aggregate__validation_names_the_field(void)
+{
+    ds_agg_model m;
+    ds_error err;
+    poisson_lognormal(&m);
+    m.sev.u.lognormal.sdlog = 0;
+    CU_ASSERT_EQUAL(ds_agg_model_validate(&m, &err), DS_EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.field, "severity.sdlog");
+    poisson_lognormal(&m);
+    m.freq.lambda = -1;
+    CU_ASSERT_EQUAL(ds_agg_model_validate(&m, &err), DS_EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.field, "frequency.lambda");
+    poisson_lognormal(&m);
+    m.terms.coinsurance = 1.5;
+    CU_ASSERT_EQUAL(ds_agg_model_validate(&m, &err), DS_EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.message, "terms.coinsurance: must be in (0, 1]");
+    poisson_lognormal(&m);
+    m.terms.limit = 0;
+    CU_ASSERT_EQUAL(ds_agg_model_validate(&m, &err), DS_EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.field, "terms.limit");
+    poisson_lognormal(&m);
+    m.terms.deductible = -1;
+    CU_ASSERT_EQUAL(ds_agg_model_validate(&m, &err), DS_EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.field, "terms.deductible");
+    poisson_lognormal(&m);
+    m.measures.var_p[1] = 1.0;
+    CU_ASSERT_EQUAL(ds_agg_model_validate(&m, &err), DS_EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.message, "measures.var[1]: must be in (0, 1)");
+    poisson_lognormal(&m);
+    m.measures.tvar_p[0] = 0.0;
+    CU_ASSERT_EQUAL(ds_agg_model_validate(&m, &err), DS_EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.field, "measures.tvar[0]");
+
+    /* The simulator validates too, and refuses zero years. */
+    poisson_lognormal(&m);
+    ds_agg_options o;
+    options(&o, 0, 1);
+    ds_agg_result r;
+    CU_ASSERT_EQUAL(ds_agg_simulate(&r, &m, &o, &err), DS_EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.field, "sims");
+    options(&o, 100, 1);
+    m.sev.u.lognormal.sdlog = -2;
+    CU_ASSERT_EQUAL(ds_agg_simulate(&r, &m, &o, &err), DS_EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.field, "severity.sdlog");
+}
+
+static void test_aggregate__run_dispatches_on_method(void)
+{
+    ds_agg_model m;
+    poisson_lognormal(&m);
+    ds_agg_options o;
+    options(&o, 1000, 1);
+    ds_agg_result r;
+    ds_error err;
+    CU_ASSERT_EQUAL(ds_agg_run(&r, &m, &o, &err), 0);
+    CU_ASSERT_EQUAL(r.method, DS_AGG_MC);
+    CU_ASSERT_STRING_EQUAL(ds_agg_method_name(DS_AGG_PANJER), "panjer");
+    CU_ASSERT_EQUAL(ds_agg_method_from_name("fft"), DS_AGG_FFT);
+    CU_ASSERT_EQUAL(ds_agg_method_from_name("ffts"), -1);
+}
+
+static const ds_test_case tests[] = {
+    {"test_montecarlo__poisson_lognormal_matches_closed_forms",
+     test_montecarlo__poisson_lognormal_matches_closed_forms},
+    {"test_montecarlo__negbin_pareto_matches_closed_forms",
+     test_montecarlo__negbin_pareto_matches_closed_forms},
+    {"test_montecarlo__per_loss_terms_match_closed_forms",
+     test_montecarlo__per_loss_terms_match_closed_forms},
+    {"test_montecarlo__every_severity_sampler_has_the_right_mean",
+     test_montecarlo__every_severity_sampler_has_the_right_mean},
+    {"test_montecarlo__every_frequency_has_the_right_mean_and_sd",
+     test_montecarlo__every_frequency_has_the_right_mean_and_sd},
+    {"test_montecarlo__huge_counts_fall_back_to_gsl_sampler",
+     test_montecarlo__huge_counts_fall_back_to_gsl_sampler},
+    {"test_montecarlo__output_is_identical_for_any_thread_count",
+     test_montecarlo__output_is_identical_for_any_thread_count},
+    {"test_montecarlo__blocks_depend_only_on_seed_and_index",
+     test_montecarlo__blocks_depend_only_on_seed_and_index},
+    {"test_montecarlo__aggregate_terms_apply_to_each_year",
+     test_montecarlo__aggregate_terms_apply_to_each_year},
+    {"test_montecarlo__risk_measures_equal_those_of_the_sorted_sample",
+     test_montecarlo__risk_measures_equal_those_of_the_sorted_sample},
+    {"test_aggregate__ep_points_add_geometric_return_periods",
+     test_aggregate__ep_points_add_geometric_return_periods},
+    {"test_aggregate__exact_moments_absent_when_they_do_not_exist",
+     test_aggregate__exact_moments_absent_when_they_do_not_exist},
+    {"test_aggregate__validation_names_the_field", test_aggregate__validation_names_the_field},
+    {"test_aggregate__run_dispatches_on_method", test_aggregate__run_dispatches_on_method},
+};
+
+DS_TEST_MAIN("montecarlo", tests)
