@@ -77,7 +77,6 @@ static const char *const kinds[] = {"exfiltration", "ransomware", "misuse",
                                     "outage",       "loss",       NULL};
 static const char *const coverages[] = {"NPBI", "CBI", "DIAS", "EXT", "FIN",
                                         "INRE", "LIA", "REG",  "ENO", NULL};
-static const char *const grade_names[] = {"general", "important", "core"};
 
 /* 2^53: every integer up to it is exact in a JSON (binary64) number. */
 #define EXACT_INT_MAX 9007199254740992.0
@@ -103,20 +102,6 @@ ds_record_type ds_record_type_of(const cJSON *record)
     const cJSON *type =
         cJSON_IsObject(record) ? cJSON_GetObjectItemCaseSensitive(record, "type") : NULL;
     return cJSON_IsString(type) ? type_parse(type->valuestring) : DS_RECORD_UNKNOWN;
-}
-
-ds_grade ds_grade_parse(const char *text)
-{
-    for (int i = 0; text && i < 3; i++) {
-        if (strcmp(grade_names[i], text) == 0)
-            return (ds_grade)i;
-    }
-    return DS_GRADE_UNKNOWN;
-}
-
-const char *ds_grade_name(ds_grade grade)
-{
-    return grade >= 0 && grade <= DS_GRADE_CORE ? grade_names[grade] : "unknown";
 }
 
 static int in_list(const char *text, const char *const *list)
@@ -329,7 +314,7 @@ static int check_field(const field_spec *spec, const cJSON *item, const char *fi
     case F_TIME:
         return check_time(NULL, item, field, err);
     case F_GRADE:
-        if (cJSON_IsString(item) && ds_grade_parse(item->valuestring) != DS_GRADE_UNKNOWN)
+        if (cJSON_IsString(item) && ds_grade_from_name(item->valuestring) != DS_GRADE_UNKNOWN)
             return 0;
         return ds_error_set(err, DS_EINVAL, field, "must be one of core, important, general");
     case F_COUNT:
@@ -388,19 +373,17 @@ int ds_record_validate(const cJSON *record, const char *path, ds_error *err)
         (rc = check_unique(record, path, err)) != 0)
         return rc;
 
-    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(record, "ts");
-    ds_path_key(field, sizeof field, path, "ts");
-    if (!ts)
-        return ds_error_set(err, DS_EINVAL, field, "required field is missing");
-    if ((rc = check_time(NULL, ts, field, err)) != 0)
-        return rc;
-    for (const field_spec *f = spec->fields; f->name; f++) {
+    /* Each field is checked without an error first and named only when it fails: building
+     * every path up front would cost more than the checks (records are appended in bulk). */
+    static const field_spec ts_spec = {"ts", F_TIME};
+    for (const field_spec *f = &ts_spec; f->name; f = f == &ts_spec ? spec->fields : f + 1) {
         const cJSON *item = cJSON_GetObjectItemCaseSensitive(record, f->name);
+        if (item && check_field(f, item, "", NULL) == 0)
+            continue;
         ds_path_key(field, sizeof field, path, f->name);
         if (!item)
             return ds_error_set(err, DS_EINVAL, field, "required field is missing");
-        if ((rc = check_field(f, item, field, err)) != 0)
-            return rc;
+        return check_field(f, item, field, err);
     }
     if (type == DS_RECORD_COST) {
         /* Business-interruption losses (NPBI, CBI) are claimed per hour of interruption. */
@@ -451,7 +434,7 @@ int ds_record_view_of(ds_record_view *out, const cJSON *record, const char *path
     ds_record_view v;
     memset(&v, 0, sizeof v);
     v.type = ds_record_type_of(record);
-    v.grade = ds_grade_parse(string_of(record, "grade"));
+    v.grade = (ds_grade)ds_grade_from_name(string_of(record, "grade"));
     v.records = -1;
     v.detected = -1;
     /* Validated above, so these conversions cannot fail. */

@@ -33,6 +33,7 @@
 #include <cjson/cJSON.h>
 
 #include "actuarial/error.h"
+#include "pricing/grading.h"
 
 #define DS_RECORD_ID_MAX 256
 
@@ -45,14 +46,6 @@ typedef enum {
     DS_RECORD_INCIDENT,
     DS_RECORD_COST
 } ds_record_type;
-
-/* Grades in increasing order of sensitivity, so grades compare with < and >. */
-typedef enum {
-    DS_GRADE_UNKNOWN = -1,
-    DS_GRADE_GENERAL = 0,
-    DS_GRADE_IMPORTANT = 1,
-    DS_GRADE_CORE = 2
-} ds_grade;
 
 /* 0 when record is a valid provenance record, else DS_EINVAL naming the field under path. */
 int ds_record_validate(const cJSON *record, const char *path, ds_error *err);
@@ -71,9 +64,7 @@ ds_record_type ds_record_type_of(const cJSON *record);
 /* "asset.registered", ...; "unknown" for DS_RECORD_UNKNOWN. Never NULL. */
 const char *ds_record_type_name(ds_record_type type);
 
-/* DS_GRADE_* for "core" / "important" / "general", DS_GRADE_UNKNOWN otherwise (or NULL). */
-ds_grade ds_grade_parse(const char *text);
-const char *ds_grade_name(ds_grade grade);
+/* Grades are pricing/grading.h's: ds_grade_from_name and ds_grade_name. */
 
 /*
  * Parses an RFC 3339 UTC timestamp (the strict form above) into seconds since 1970-01-01T00:00Z,

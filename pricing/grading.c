@@ -25,7 +25,7 @@ static const ds_grade grade_table[DS_IMPACT_OBJECT_COUNT][DS_HARM_DEGREE_COUNT] 
 
 static int index_of(const char *const *names, int count, const char *name)
 {
-    for (int i = 0; i < count; i++) {
+    for (int i = 0; name && i < count; i++) {
         if (strcmp(names[i], name) == 0)
             return i;
     }

@@ -25,9 +25,14 @@
 #include "actuarial/error.h"
 
 /* Ordered: a larger value is a higher grade. */
-typedef enum { DS_GRADE_GENERAL = 0, DS_GRADE_IMPORTANT = 1, DS_GRADE_CORE = 2 } ds_grade;
+typedef enum {
+    DS_GRADE_UNKNOWN = -1,
+    DS_GRADE_GENERAL = 0,
+    DS_GRADE_IMPORTANT = 1,
+    DS_GRADE_CORE = 2
+} ds_grade;
 #define DS_GRADE_COUNT 3
-#define DS_GRADE_NONE (-1)
+#define DS_GRADE_NONE DS_GRADE_UNKNOWN
 
 typedef enum {
     DS_IMPACT_NATIONAL_SECURITY,
@@ -49,7 +54,7 @@ typedef enum {
 const char *ds_grade_name(ds_grade grade);
 const char *ds_impact_object_name(ds_impact_object object);
 const char *ds_harm_degree_name(ds_harm_degree degree);
-/* Name to enum value; -1 when unknown. */
+/* Name to enum value; -1 (DS_GRADE_UNKNOWN for grades) when unknown or NULL. */
 int ds_grade_from_name(const char *name);
 int ds_impact_object_from_name(const char *name);
 int ds_harm_degree_from_name(const char *name);

@@ -358,10 +358,10 @@ static void test_record__type_and_grade_names(void)
     root = parse("{\"type\": \"nope\"}");
     CU_ASSERT_EQUAL(ds_record_type_of(root), DS_RECORD_UNKNOWN);
     cJSON_Delete(root);
-    CU_ASSERT_EQUAL(ds_grade_parse("core"), DS_GRADE_CORE);
-    CU_ASSERT_EQUAL(ds_grade_parse("general"), DS_GRADE_GENERAL);
-    CU_ASSERT_EQUAL(ds_grade_parse("CORE"), DS_GRADE_UNKNOWN);
-    CU_ASSERT_EQUAL(ds_grade_parse(NULL), DS_GRADE_UNKNOWN);
+    CU_ASSERT_EQUAL(ds_grade_from_name("core"), DS_GRADE_CORE);
+    CU_ASSERT_EQUAL(ds_grade_from_name("general"), DS_GRADE_GENERAL);
+    CU_ASSERT_EQUAL(ds_grade_from_name("CORE"), DS_GRADE_UNKNOWN);
+    CU_ASSERT_EQUAL(ds_grade_from_name(NULL), DS_GRADE_UNKNOWN);
     CU_ASSERT(DS_GRADE_CORE > DS_GRADE_IMPORTANT && DS_GRADE_IMPORTANT > DS_GRADE_GENERAL);
     CU_ASSERT_STRING_EQUAL(ds_grade_name(DS_GRADE_IMPORTANT), "important");
 }
