@@ -92,53 +92,88 @@ static size_t utf8_decode(uint32_t *cp, const unsigned char *s, size_t n)
     return len;
 }
 
-/* One member name as UTF-16 code units, for sorting. */
-typedef struct {
-    const cJSON *item;
-    uint16_t *units;
-    size_t n_units;
-} jcs_member;
-
-static int to_utf16(jcs_member *m, const char *name)
+/* 1 when the NUL-terminated s is well-formed UTF-8. */
+static int utf8_valid(const char *s)
 {
-    size_t n = strlen(name);
-    /* Each UTF-8 byte yields at most one UTF-16 unit. */
-    m->units = malloc((n ? n : 1) * sizeof *m->units);
-    if (!m->units)
-        return DS_ENOMEM;
-    const unsigned char *s = (const unsigned char *)name;
-    size_t i = 0, k = 0;
-    while (i < n) {
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
         uint32_t cp;
-        size_t step = utf8_decode(&cp, s + i, n - i);
+        size_t step = utf8_decode(&cp, p + i, n - i);
         if (!step)
-            return DS_EINVAL;
-        if (cp >= 0x10000) {
-            cp -= 0x10000;
-            m->units[k++] = (uint16_t)(0xD800 + (cp >> 10));
-            m->units[k++] = (uint16_t)(0xDC00 + (cp & 0x3FF));
-        } else {
-            m->units[k++] = (uint16_t)cp;
-        }
+            return 0;
         i += step;
     }
-    m->n_units = k;
-    return 0;
+    return 1;
 }
 
-static int member_cmp(const void *pa, const void *pb)
+/* The first UTF-16 code unit of code point cp (its high surrogate above U+FFFF). */
+static uint32_t utf16_lead(uint32_t cp)
 {
-    const jcs_member *a = pa, *b = pb;
-    size_t n = a->n_units < b->n_units ? a->n_units : b->n_units;
-    for (size_t i = 0; i < n; i++) {
-        if (a->units[i] != b->units[i])
-            return a->units[i] < b->units[i] ? -1 : 1;
-    }
-    return a->n_units < b->n_units ? -1 : a->n_units > b->n_units ? 1 : 0;
+    return cp < 0x10000 ? cp : 0xD800 + ((cp - 0x10000) >> 10);
 }
+
+/*
+ * Compares two well-formed UTF-8 names in the order of their UTF-16 code units (RFC 8785
+ * section 3.2.3) without converting them: code points compare like their UTF-16 units except
+ * that a character above U+FFFF (lead unit 0xD800..0xDBFF) sorts before U+E000..U+FFFF. Two
+ * characters with the same lead unit are both above U+FFFF, where code point order is unit order.
+ */
+static int name_cmp(const char *a, const char *b)
+{
+    const unsigned char *pa = (const unsigned char *)a, *pb = (const unsigned char *)b;
+    size_t na = strlen(a), nb = strlen(b);
+    size_t i = 0, j = 0;
+    while (i < na && j < nb) {
+        if (pa[i] < 0x80 && pb[j] < 0x80) { /* ASCII fast path */
+            if (pa[i] != pb[j])
+                return pa[i] < pb[j] ? -1 : 1;
+            i++, j++;
+            continue;
+        }
+        uint32_t ca = 0, cb = 0;
+        i += utf8_decode(&ca, pa + i, na - i);
+        j += utf8_decode(&cb, pb + j, nb - j);
+        if (ca != cb) {
+            uint32_t ua = utf16_lead(ca), ub = utf16_lead(cb);
+            if (ua != ub)
+                return ua < ub ? -1 : 1;
+            return ca < cb ? -1 : 1;
+        }
+    }
+    return (i < na) - (j < nb);
+}
+
+/*
+ * Where a value sits, to name it in an error. The path is only built when an error is reported
+ * or a container needs it for its children: building it for every member would cost more than
+ * serialising the member.
+ */
+typedef struct {
+    const char *parent; /* path of the container; NULL for the top-level value */
+    const char *key;    /* member name, or the whole path for the top-level value */
+    size_t index;       /* array index when key is NULL */
+} jcs_where;
+
+static const char *where_path(char *buf, size_t cap, const jcs_where *w)
+{
+    if (!w->parent)
+        return w->key;
+    if (w->key)
+        return ds_path_key(buf, cap, w->parent, w->key);
+    return ds_path_index(buf, cap, w->parent, w->index);
+}
+
+static int where_error(const jcs_where *w, ds_error *err, int code, const char *why)
+{
+    char path[DS_PATH_MAX];
+    return ds_error_set(err, code, where_path(path, sizeof path, w), "%s", why);
+}
+
+#define JCS_NOMEM "out of memory (canonical JSON is capped at 64 MiB)"
 
 /* RFC 8785 section 3.2.2.2: escape '"', '\\' and U+0000..U+001F only; \b \t \n \f \r short. */
-static int put_string(jcs_buf *b, const char *text, const char *path, ds_error *err)
+static int put_string(jcs_buf *b, const char *text, const jcs_where *w, ds_error *err)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *s = (const unsigned char *)text;
@@ -146,10 +181,14 @@ static int put_string(jcs_buf *b, const char *text, const char *path, ds_error *
     int rc = buf_put(b, "\"", 1);
     size_t run = 0; /* start of the pending run of bytes copied as they are */
     for (size_t i = 0; i < n && !rc;) {
+        if (s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\') {
+            i++; /* plain ASCII, the common case */
+            continue;
+        }
         uint32_t cp;
         size_t step = utf8_decode(&cp, s + i, n - i);
         if (!step)
-            return ds_error_set(err, DS_EINVAL, path, "string is not valid UTF-8");
+            return where_error(w, err, DS_EINVAL, "string is not valid UTF-8");
         if (cp < 0x20 || cp == '"' || cp == '\\') {
             char esc[7];
             size_t esc_len = 2;
@@ -193,8 +232,7 @@ static int put_string(jcs_buf *b, const char *text, const char *path, ds_error *
         rc = buf_put(b, text + run, n - run);
     if (!rc)
         rc = buf_put(b, "\"", 1);
-    return rc ? ds_error_set(err, rc, path, "out of memory (canonical JSON is capped at 64 MiB)")
-              : 0;
+    return rc ? where_error(w, err, rc, JCS_NOMEM) : 0;
 }
 
 /*
@@ -268,7 +306,20 @@ int ds_jcs_number(char *buf, size_t cap, double value)
         }
         char digits[18];
         int e;
-        shortest_digits(digits, &e, value);
+        if (value < 9007199254740992.0 && value == floor(value)) {
+            /* An integer below 2^53: every integer there is a double, so no shorter digit
+             * string reads back as value than its own digits (trailing zeros stripped below). */
+            char rev[18];
+            int n_rev = 0;
+            for (uint64_t u = (uint64_t)value; u; u /= 10)
+                rev[n_rev++] = (char)('0' + u % 10);
+            for (int i = 0; i < n_rev; i++)
+                digits[i] = rev[n_rev - 1 - i];
+            digits[n_rev] = '\0';
+            e = n_rev - 1;
+        } else {
+            shortest_digits(digits, &e, value);
+        }
         int k = (int)strlen(digits);
         while (k > 1 && digits[k - 1] == '0')
             digits[--k] = '\0';
@@ -309,68 +360,100 @@ int ds_jcs_number(char *buf, size_t cap, double value)
     return (int)o;
 }
 
-static int put_value(jcs_buf *b, const cJSON *node, const char *path, int depth, ds_error *err);
+static int put_value(jcs_buf *b, const cJSON *node, const jcs_where *w, int depth, ds_error *err);
+
+/* Objects with at most this many members are sorted in a stack array. */
+#define JCS_SMALL_OBJECT 32
 
 static int put_object(jcs_buf *b, const cJSON *node, const char *path, int depth, ds_error *err)
 {
     size_t n = 0;
     const cJSON *child;
-    cJSON_ArrayForEach(child, node) n++;
-    jcs_member *members = calloc(n ? n : 1, sizeof *members);
-    if (!members)
-        return ds_error_set(err, DS_ENOMEM, path, "out of memory");
-    int rc = 0;
-    size_t i = 0;
-    char field[DS_PATH_MAX];
     cJSON_ArrayForEach(child, node)
     {
-        members[i].item = child;
-        rc = child->string ? to_utf16(&members[i], child->string) : DS_EINVAL;
-        i++;
-        if (rc) {
-            rc = rc == DS_ENOMEM ? ds_error_set(err, rc, path, "out of memory")
-                                 : ds_error_set(err, rc, path, "member name is not valid UTF-8");
-            goto out;
-        }
+        if (!child->string || !utf8_valid(child->string))
+            return ds_error_set(err, DS_EINVAL, path, "member name is not valid UTF-8");
+        n++;
     }
-    qsort(members, n, sizeof *members, member_cmp);
-    for (i = 1; i < n; i++) {
-        if (member_cmp(&members[i - 1], &members[i]) == 0) {
+    const cJSON *small[JCS_SMALL_OBJECT];
+    const cJSON **members = small;
+    if (n > JCS_SMALL_OBJECT) {
+        members = malloc(n * sizeof *members);
+        if (!members)
+            return ds_error_set(err, DS_ENOMEM, path, "out of memory");
+    }
+    /* Insertion sort: records have a handful of members. */
+    size_t k = 0;
+    cJSON_ArrayForEach(child, node)
+    {
+        size_t at = k++;
+        while (at > 0 && name_cmp(members[at - 1]->string, child->string) > 0) {
+            members[at] = members[at - 1];
+            at--;
+        }
+        members[at] = child;
+    }
+    int rc = 0;
+    for (size_t i = 1; i < n; i++) {
+        if (strcmp(members[i - 1]->string, members[i]->string) == 0) {
+            char field[DS_PATH_MAX];
             rc = ds_error_set(err, DS_EINVAL,
-                              ds_path_key(field, sizeof field, path, members[i].item->string),
+                              ds_path_key(field, sizeof field, path, members[i]->string),
                               "duplicate member name");
             goto out;
         }
     }
     rc = buf_put(b, "{", 1);
-    for (i = 0; i < n && !rc; i++) {
-        const cJSON *item = members[i].item;
+    for (size_t i = 0; i < n && !rc; i++) {
+        jcs_where at = {path, members[i]->string, 0};
         if (i)
             rc = buf_put(b, ",", 1);
         if (!rc)
-            rc = put_string(b, item->string, path, err);
+            rc = put_string(b, members[i]->string, &at, err);
         if (!rc)
             rc = buf_put(b, ":", 1);
         if (!rc)
-            rc = put_value(b, item, ds_path_key(field, sizeof field, path, item->string),
-                           depth + 1, err);
+            rc = put_value(b, members[i], &at, depth + 1, err);
     }
     if (!rc)
         rc = buf_put(b, "}", 1);
-out:
-    for (size_t j = 0; j < n; j++)
-        free(members[j].units);
-    free(members);
     if (rc && err && err->code == DS_OK)
-        return ds_error_set(err, rc, path, "out of memory (canonical JSON is capped at 64 MiB)");
+        rc = ds_error_set(err, rc, path, JCS_NOMEM);
+out:
+    if (members != small)
+        free(members);
     return rc;
 }
 
-static int put_value(jcs_buf *b, const cJSON *node, const char *path, int depth, ds_error *err)
+static int put_array(jcs_buf *b, const cJSON *node, const char *path, int depth, ds_error *err)
 {
-    if (depth > DS_JCS_DEPTH_MAX)
-        return ds_error_set(err, DS_EINVAL, path, "nested deeper than %d levels",
-                            DS_JCS_DEPTH_MAX);
+    int rc = buf_put(b, "[", 1);
+    size_t i = 0;
+    const cJSON *child;
+    cJSON_ArrayForEach(child, node)
+    {
+        if (rc)
+            break;
+        jcs_where at = {path, NULL, i++};
+        if (at.index)
+            rc = buf_put(b, ",", 1);
+        if (!rc)
+            rc = put_value(b, child, &at, depth + 1, err);
+    }
+    if (!rc)
+        rc = buf_put(b, "]", 1);
+    if (rc && err && err->code == DS_OK)
+        rc = ds_error_set(err, rc, path, JCS_NOMEM);
+    return rc;
+}
+
+static int put_value(jcs_buf *b, const cJSON *node, const jcs_where *w, int depth, ds_error *err)
+{
+    if (depth > DS_JCS_DEPTH_MAX) {
+        char why[64];
+        snprintf(why, sizeof why, "nested deeper than %d levels", DS_JCS_DEPTH_MAX);
+        return where_error(w, err, DS_EINVAL, why);
+    }
     int rc;
     if (cJSON_IsNull(node)) {
         rc = buf_puts(b, "null");
@@ -382,39 +465,19 @@ static int put_value(jcs_buf *b, const cJSON *node, const char *path, int depth,
         char num[DS_JCS_NUMBER_MAX];
         int n = ds_jcs_number(num, sizeof num, node->valuedouble);
         if (n < 0)
-            return ds_error_set(err, DS_EINVAL, path, "must be a finite number");
+            return where_error(w, err, DS_EINVAL, "must be a finite number");
         rc = buf_put(b, num, (size_t)n);
     } else if (cJSON_IsString(node)) {
-        return put_string(b, node->valuestring ? node->valuestring : "", path, err);
-    } else if (cJSON_IsArray(node)) {
-        rc = buf_put(b, "[", 1);
-        size_t i = 0;
-        const cJSON *child;
-        cJSON_ArrayForEach(child, node)
-        {
-            if (rc)
-                break;
-            char field[DS_PATH_MAX];
-            if (i)
-                rc = buf_put(b, ",", 1);
-            if (!rc)
-                rc = put_value(b, child, ds_path_index(field, sizeof field, path, i), depth + 1,
-                               err);
-            i++;
-        }
-        if (!rc)
-            rc = buf_put(b, "]", 1);
-        return rc && err && err->code == DS_OK
-                   ? ds_error_set(err, rc, path,
-                                  "out of memory (canonical JSON is capped at 64 MiB)")
-                   : rc;
-    } else if (cJSON_IsObject(node)) {
-        return put_object(b, node, path, depth, err);
+        return put_string(b, node->valuestring ? node->valuestring : "", w, err);
+    } else if (cJSON_IsArray(node) || cJSON_IsObject(node)) {
+        char path[DS_PATH_MAX];
+        const char *p = where_path(path, sizeof path, w);
+        return cJSON_IsArray(node) ? put_array(b, node, p, depth, err)
+                                   : put_object(b, node, p, depth, err);
     } else {
-        return ds_error_set(err, DS_EINVAL, path, "is not a JSON value");
+        return where_error(w, err, DS_EINVAL, "is not a JSON value");
     }
-    return rc ? ds_error_set(err, rc, path, "out of memory (canonical JSON is capped at 64 MiB)")
-              : 0;
+    return rc ? where_error(w, err, rc, JCS_NOMEM) : 0;
 }
 
 int ds_jcs_serialize(char **out, size_t *len, const cJSON *node, const char *path, ds_error *err)
@@ -426,7 +489,8 @@ int ds_jcs_serialize(char **out, size_t *len, const cJSON *node, const char *pat
     if (!node)
         return ds_error_set(err, DS_EINVAL, path && path[0] ? path : "input", "is missing");
     jcs_buf b = {0};
-    int rc = put_value(&b, node, path ? path : "", 0, err);
+    jcs_where top = {NULL, path ? path : "", 0};
+    int rc = put_value(&b, node, &top, 0, err);
     if (rc == 0 && !b.data)
         rc = buf_put(&b, "", 0);
     if (rc) {
