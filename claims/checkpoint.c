@@ -101,19 +101,26 @@ static int is_unicode_space(uint32_t c)
            c == 0x205F || c == 0x3000;
 }
 
-/* A key name: non-empty UTF-8, no Unicode space, no '+', no control character, bounded. */
-static int name_valid(const char *s, size_t n)
+/* Key name syntax (signed-note "Format"): non-empty UTF-8, no Unicode space, no '+', and (as
+ * in any note) no control character. Used as is for other keys' signature lines. */
+static int name_syntax_ok(const char *s, size_t n)
 {
-    if (n == 0 || n >= DS_CHECKPOINT_ORIGIN_MAX)
+    if (n == 0)
         return 0;
     for (size_t i = 0; i < n;) {
         uint32_t cp;
         size_t step = utf8_next(&cp, (const unsigned char *)s + i, n - i);
-        if (!step || cp < 0x20 || cp == 0x7F || cp == '+' || is_unicode_space(cp))
+        if (!step || cp < 0x20 || cp == '+' || is_unicode_space(cp))
             return 0;
         i += step;
     }
     return 1;
+}
+
+/* A name dsure signs or verifies with: the syntax above, and short enough to store. */
+static int name_valid(const char *s, size_t n)
+{
+    return n < DS_CHECKPOINT_ORIGIN_MAX && name_syntax_ok(s, n);
 }
 
 static int check_name(const char *name, const char *what, ds_error *err)
@@ -485,7 +492,7 @@ int ds_note_open(size_t *text_len, const char *note, const ds_verifier *verifier
             return malformed(err, "a signature line must start with an em dash and a space");
         const char *name = p + dash;
         const char *space = memchr(name, ' ', (size_t)(eol - name));
-        if (!space || !name_valid(name, (size_t)(space - name)))
+        if (!space || !name_syntax_ok(name, (size_t)(space - name)))
             return malformed(err, "bad key name in a signature line");
         const char *b64 = space + 1;
         uint8_t *blob = NULL;

@@ -14,7 +14,7 @@
  * keys are ignored.
  *
  * A key name (hence an origin) is non-empty UTF-8, at most DS_CHECKPOINT_ORIGIN_MAX - 1 bytes,
- * with no '+', no Unicode white space and no control characters.
+ * with no '+', no Unicode white space and no control characters below U+0020.
  *
  * Keys live in files holding a PKCS#8 PEM Ed25519 private key, created mode 0600.
  *

@@ -246,6 +246,21 @@ static void test_checkpoint__opens_go_notes_as_the_reference_does(void)
     free(note);
     expect_open(NULL, peter, DS_EINVAL, NULL);
 
+    /* Other keys' lines only need the spec's name syntax: a 300-byte name (longer than dsure
+     * stores) and a DEL character are ignored, not malformed. */
+    char long_name[301];
+    memset(long_name, 'w', 300);
+    long_name[300] = '\0';
+    long_name[7] = 0x7F;
+    char witness[512];
+    snprintf(witness, sizeof witness, DASH "%s AAAAAAAAAAAAAAAA\n", long_name);
+    note = concat(GO_TEXT, "\n", witness);
+    tmp = note;
+    note = concat(tmp, PETER_SIG, "");
+    free(tmp);
+    expect_open(note, peter, 0, NULL);
+    free(note);
+
     ds_verifier_free(peter);
     ds_verifier_free(enoch);
 }
