@@ -1043,7 +1043,8 @@ static const ds_test_case tests[] = {
      test_merkle__proofs_near_2_pow_63_are_at_most_64_hashes_and_verify},
     {"node_source_errors_propagate_unchanged",
      test_merkle__node_source_errors_propagate_unchanged},
-    {"mem_tree_of_zero_leaves_has_empty_root", test_merkle__mem_tree_of_zero_leaves_has_empty_root},
+    {"mem_tree_of_zero_leaves_has_empty_root",
+     test_merkle__mem_tree_of_zero_leaves_has_empty_root},
 };
 
 DS_TEST_MAIN("merkle", tests)
