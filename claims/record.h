@@ -98,7 +98,8 @@ typedef struct ds_record_view {
 } ds_record_view;
 
 /*
- * Validates record and fills *out. Errors as ds_record_validate; *out is zeroed on error.
+ * Validates record and fills *out. Errors as ds_record_validate; on error *out is empty
+ * (type DS_RECORD_UNKNOWN, pointers NULL, records and detected -1).
  */
 int ds_record_view_of(ds_record_view *out, const cJSON *record, const char *path, ds_error *err);
 
