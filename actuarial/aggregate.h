@@ -157,6 +157,11 @@ void ds_agg_result_set_exact(ds_agg_result *out, const ds_agg_model *model);
 const char *ds_agg_method_name(ds_agg_method method);
 int ds_agg_method_from_name(const char *name);
 
+/* exp(x) as the Monte Carlo samples lognormal losses: table-driven, within 2 ulp of exp()
+ * (see montecarlo.c). Exposed for tests and benchmarks; this entry point rebuilds its table on
+ * every call, so it is not fast itself. */
+double ds_agg_exp(double x);
+
 /* Called as simulated years complete: done of total. From the calling thread only. */
 typedef void (*ds_agg_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 

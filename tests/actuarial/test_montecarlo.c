@@ -491,7 +491,48 @@ static void test_aggregate__run_dispatches_on_method(void)
     CU_ASSERT_EQUAL(ds_agg_method_from_name("ffts"), -1);
 }
 
+static void test_montecarlo__fast_exp_is_within_2_ulp_of_exp(void)
+{
+    /* The lognormal sampler's exp against glibc's over the whole range it handles itself
+     * (|x| < 700) and beyond (where it defers to exp), on a deterministic grid of 1e6 points
+     * plus the boundaries of its table intervals. Both results are positive normal doubles,
+     * so the difference of their bit patterns counts ulps. */
+    long long worst = 0;
+    for (int i = 0; i <= 1000000; i++) {
+        double x = -750.0 + 1500.0 * (double)i / 1000000.0 + 1e-7 * (double)(i % 7);
+        double a = ds_agg_exp(x), b = exp(x);
+        if (b == 0.0 || isinf(b)) {
+            CU_ASSERT_EQUAL(a, b);
+            continue;
+        }
+        long long ua, ub;
+        memcpy(&ua, &a, sizeof ua);
+        memcpy(&ub, &b, sizeof ub);
+        long long d = ua > ub ? ua - ub : ub - ua;
+        if (d > worst)
+            worst = d;
+    }
+    for (int k = -2000; k <= 2000; k++) {
+        double x = (double)k * log(2.0) / 256.0; /* midpoints between table nodes */
+        double a = ds_agg_exp(x), b = exp(x);
+        long long ua, ub;
+        memcpy(&ua, &a, sizeof ua);
+        memcpy(&ub, &b, sizeof ub);
+        long long d = ua > ub ? ua - ub : ub - ua;
+        if (d > worst)
+            worst = d;
+    }
+    if (worst > 2)
+        fprintf(stderr, "\n  fast exp is %lld ulp off\n", worst);
+    CU_ASSERT(worst <= 2);
+    CU_ASSERT_EQUAL(ds_agg_exp(0.0), 1.0);
+    CU_ASSERT(isnan(ds_agg_exp(NAN)));
+    CU_ASSERT_EQUAL(ds_agg_exp(-INFINITY), 0.0);
+}
+
 static const ds_test_case tests[] = {
+    {"test_montecarlo__fast_exp_is_within_2_ulp_of_exp",
+     test_montecarlo__fast_exp_is_within_2_ulp_of_exp},
     {"test_montecarlo__poisson_lognormal_matches_closed_forms",
      test_montecarlo__poisson_lognormal_matches_closed_forms},
     {"test_montecarlo__negbin_pareto_matches_closed_forms",
