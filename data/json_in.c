@@ -6,9 +6,53 @@
 #include <math.h>
 #include <string.h>
 
+/* The offset of the first "\u0000" escape in text, or len. cJSON would end the string there
+ * without a word, so "A\u0000B" would silently become "A". Each escape consumes two characters,
+ * so an escaped backslash followed by "u0000" is not mistaken for one. */
+static size_t find_nul_escape(const char *text, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (text[i] != '\\')
+            continue;
+        if (text[i + 1] == 'u' && i + 5 < len && text[i + 2] == '0' && text[i + 3] == '0' &&
+            text[i + 4] == '0' && text[i + 5] == '0')
+            return i;
+        i++;
+    }
+    return len;
+}
+
+/* The first member name that repeats within one object of the tree, or NULL. A document with
+ * {"amount": 1, "amount": 2} means different things to different readers; refuse it. */
+static const cJSON *find_duplicate_key(const cJSON *node, int depth)
+{
+    if (depth > 512)
+        return NULL;
+    const cJSON *child;
+    cJSON_ArrayForEach(child, node)
+    {
+        if (cJSON_IsObject(node) && child->string) {
+            for (const cJSON *earlier = node->child; earlier != child; earlier = earlier->next) {
+                if (earlier->string && strcmp(earlier->string, child->string) == 0)
+                    return child;
+            }
+        }
+        if (cJSON_IsObject(child) || cJSON_IsArray(child)) {
+            const cJSON *found = find_duplicate_key(child, depth + 1);
+            if (found)
+                return found;
+        }
+    }
+    return NULL;
+}
+
 int ds_json_parse(cJSON **out, const char *text, size_t len, const char *what, ds_error *err)
 {
     *out = NULL;
+    size_t nul = find_nul_escape(text, len);
+    if (nul < len)
+        return ds_error_set(err, DS_EINVAL, what,
+                            "a string holds the NUL character (\\u0000) at byte %zu", nul);
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (root) {
@@ -17,6 +61,13 @@ int ds_json_parse(cJSON **out, const char *text, size_t len, const char *what, d
         while (p < text + len && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
             p++;
         if (p == text + len) {
+            const cJSON *duplicate = find_duplicate_key(root, 0);
+            if (duplicate) {
+                int rc = ds_error_set(err, DS_EINVAL, what, "member \"%s\" appears twice in one "
+                                      "object", duplicate->string);
+                cJSON_Delete(root);
+                return rc;
+            }
             *out = root;
             return 0;
         }

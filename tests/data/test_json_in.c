@@ -33,6 +33,23 @@ static void test_json_in__trailing_garbage_is_refused(void)
     CU_ASSERT(root == NULL);
 }
 
+static void test_json_in__nul_escape_and_duplicate_members_are_refused(void)
+{
+    const char *nul = "{\"a\": \"A\\u0000B\"}";
+    const char *escaped_backslash = "{\"a\": \"A\\\\u0000B\"}";
+    const char *dup = "{\"x\": {\"amount\": 1, \"amount\": 2}}";
+    cJSON *root = NULL;
+    ds_error err;
+    CU_ASSERT(ds_json_parse(&root, nul, strlen(nul), "in", &err) == DS_EINVAL);
+    CU_ASSERT(strstr(err.message, "NUL character") != NULL);
+    CU_ASSERT(ds_json_parse(&root, escaped_backslash, strlen(escaped_backslash), "in", &err) == 0);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(root, "a")->valuestring, "A\\u0000B");
+    cJSON_Delete(root);
+    CU_ASSERT(ds_json_parse(&root, dup, strlen(dup), "in", &err) == DS_EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.message, "in: member \"amount\" appears twice in one object");
+    CU_ASSERT(root == NULL);
+}
+
 static void test_json_in__number_names_nested_path(void)
 {
     cJSON *root = parse("{\"severity\": {\"sdlog\": \"x\", \"meanlog\": 10}}");
@@ -97,6 +114,8 @@ static void test_json_in__array_element_path(void)
 static const ds_test_case tests[] = {
     {"malformed_json_reports_line_and_column", test_json_in__malformed_json_reports_line_and_column},
     {"trailing_garbage_is_refused", test_json_in__trailing_garbage_is_refused},
+    {"nul_escape_and_duplicate_members_are_refused",
+     test_json_in__nul_escape_and_duplicate_members_are_refused},
     {"number_names_nested_path", test_json_in__number_names_nested_path},
     {"null_counts_as_absent_when_optional", test_json_in__null_counts_as_absent_when_optional},
     {"int64_refuses_fractions_and_huge_values", test_json_in__int64_refuses_fractions_and_huge_values},
