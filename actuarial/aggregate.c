@@ -52,7 +52,7 @@ void ds_agg_options_default(ds_agg_options *o)
     o->seed = 1;
     o->threads = 0;
     o->span = 0.0;
-    o->tail = DS_AGG_DEFAULT_TAIL;
+    o->tail = 0.0; /* the exact methods pick a tail from the measures */
 }
 
 static int compare_double(const void *a, const void *b)

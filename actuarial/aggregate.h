@@ -132,10 +132,10 @@ int ds_agg_simulate_years(double *out, const ds_agg_model *model, const ds_agg_o
 #define DS_AGG_EP_MIN 1.5               /* extra EP points are spaced geometrically ... */
 #define DS_AGG_EP_MAX 10000.0           /* ... from 1.5 to 10000 years, both included */
 #define DS_AGG_DEFAULT_SIMS 1000000
-#define DS_AGG_DEFAULT_TAIL 1e-10
 #define DS_AGG_MAX_SIMS 1000000000ULL   /* one double per simulated year must fit in memory */
 
-/* Defaults of `dsure aggregate`: mc, 1e6 years, seed 1, all cores, automatic span, tail 1e-10. */
+/* Defaults of `dsure aggregate`: mc, 1e6 years, seed 1, all cores, automatic span, and tail 0
+ * (Panjer and FFT then choose their own stopping tail from the measures). */
 void ds_agg_options_default(ds_agg_options *o);
 
 /*
