@@ -12,7 +12,9 @@
  * last point is below the tail, with a hard cap of PANJER_MAX_POINTS (the error then names the
  * span). The binomial is run in the equivalent scaled form with a' = -1, b' = m + 1 and
  * 1 - a f_0 replaced by (1 - q)/q + f_0 (both sides multiplied by (1 - q)/q), which stays
- * finite for q -> 1 and also covers q = 1 (N = m surely) when f_0 > 0.
+ * finite for q -> 1 and also covers q = 1 (N = m surely). Its signed weights make it unstable
+ * when a trial almost surely pays something ((1 - q) + q f_0 below 1e-3): that case is refused
+ * with a pointer to the FFT, which has no such limit.
  *
  * Underflow: g_0 = exp(-lambda (1 - f_0)) underflows for lambda (1 - f_0) > 745. The
  * recursion is linear in g, so it is run on g scaled by e^(-log_scale): it starts at g_0 = 1
@@ -37,6 +39,7 @@
 /* Points the automatic span may plan for (about 0.3 s of recursion), and the hard cap. */
 #define PANJER_BUDGET ((size_t)1 << 15)
 #define PANJER_MAX_POINTS ((size_t)1 << 18)
+#define PANJER_BINOMIAL_MIN_M0 1e-3
 #define PANJER_RESCALE 1e250
 #define PANJER_LOG_RESCALE (250 * 2.302585092994045684)
 
@@ -155,11 +158,19 @@ int ds_panjer_compound(double *g, size_t *points, double *tail_mass, const doubl
             alpha = -1;
             beta = (double)freq->n + 1;
             denom = (1 - freq->p) / freq->p + f0;
-            if (!(denom > 0))
+            /* The binomial recursion has weights of both signs and is unstable (Panjer and
+               Wang 1993) when P(no payment from one trial) = (1 - q) + q f_0 is small: its
+               errors grow like that probability's inverse powers. Measured against the FFT
+               (n = 20 and 200, gamma payments) it stays exact down to 1.8e-4 and fails at
+               9e-5; below PANJER_BINOMIAL_MIN_M0 it is refused rather than wrong. */
+            double m0 = freq->p * denom;
+            if (!(m0 >= PANJER_BINOMIAL_MIN_M0))
                 return ds_error_set(err, DS_EINVAL, "frequency.p",
-                                    "the Panjer recursion for a binomial with p = 1 needs "
-                                    "payments below span/2 with positive probability; use the "
-                                    "fft method");
+                                    "the Panjer recursion is numerically unstable for this "
+                                    "binomial: a trial pays nothing with probability %.3g < "
+                                    "%g (p near 1 and no payment below span/2); use the fft "
+                                    "method",
+                                    m0, PANJER_BINOMIAL_MIN_M0);
         }
     } else {
         ds_freq_panjer_ab(freq, &alpha, &beta);

@@ -116,8 +116,10 @@ static void test_panjer__binomial_p_one_is_the_n_fold_convolution(void)
     check_against_brute_force(&freq, f3);
 }
 
-static void test_panjer__binomial_p_one_without_mass_at_zero_is_refused(void)
+static void test_panjer__unstable_binomial_is_refused(void)
 {
+    /* (1 - p) + p f_0 = 0 (no mass at zero) and 2e-4 (p = 0.9999, f_0 = 1e-4): the signed
+       recursion would amplify round-off without bound, so it is refused, naming the field. */
     double f[4] = {0, 0.5, 0.5, 0}, g[4];
     size_t points;
     double tail_mass;
@@ -125,6 +127,11 @@ static void test_panjer__binomial_p_one_without_mass_at_zero_is_refused(void)
     ds_freq freq = binomial(3, 1.0);
     CU_ASSERT_EQUAL(ds_panjer_compound(g, &points, &tail_mass, f, 4, &freq, 0, &err), DS_EINVAL);
     CU_ASSERT_STRING_EQUAL(err.field, "frequency.p");
+    f[0] = 1e-4;
+    f[1] = 0.5 - 1e-4;
+    freq = binomial(20, 0.9999);
+    CU_ASSERT_EQUAL(ds_panjer_compound(g, &points, &tail_mass, f, 4, &freq, 0, &err), DS_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "fft"));
 }
 
 static void test_panjer__large_poisson_mean_does_not_underflow(void)
@@ -348,8 +355,7 @@ static const ds_test_case tests[] = {
      test_panjer__matches_brute_force_convolution_binomial},
     {"panjer__binomial_p_one_is_the_n_fold_convolution",
      test_panjer__binomial_p_one_is_the_n_fold_convolution},
-    {"panjer__binomial_p_one_without_mass_at_zero_is_refused",
-     test_panjer__binomial_p_one_without_mass_at_zero_is_refused},
+    {"panjer__unstable_binomial_is_refused", test_panjer__unstable_binomial_is_refused},
     {"panjer__large_poisson_mean_does_not_underflow",
      test_panjer__large_poisson_mean_does_not_underflow},
     {"panjer__stops_at_the_first_point_leaving_less_than_the_tail",
