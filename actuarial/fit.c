@@ -280,13 +280,15 @@ static double fn1_safe(double t, void *p)
 }
 
 /*
- * Minimises f over t (a log-parameter) from a start: a grid of 25 points over [t0 - w, t0 + w]
+ * Minimises f over t (a log-parameter) from a start: a grid of 13 points over [t0 - w, t0 + w]
  * brackets the minimum (the grid moves up to 4 times when the minimum is at its edge), then
- * Brent polishes to 1e-10 in t. Returns 0 and *is_boundary = 1 when the minimum stays at an edge.
+ * Brent polishes to 1e-8 in t (the relative precision of the parameter; a profile flat to
+ * rounding cannot locate it better than ~sqrt(eps) anyway). Returns 0 and *is_boundary = 1
+ * when the minimum stays at an edge.
  */
 static int minimise_1d(double *t_out, int *is_boundary, fn1 f, void *ctx, double t0, double w)
 {
-    enum { N_GRID = 25 };
+    enum { N_GRID = 13 };
     fn1_call call = {f, ctx};
     double grid[N_GRID], val[N_GRID];
     size_t best = 0;
@@ -329,7 +331,7 @@ static int minimise_1d(double *t_out, int *is_boundary, fn1 f, void *ctx, double
             break;
         t = gsl_min_fminimizer_x_minimum(m);
         if (gsl_min_test_interval(gsl_min_fminimizer_x_lower(m), gsl_min_fminimizer_x_upper(m),
-                                  1e-10, 0.0) == GSL_SUCCESS)
+                                  1e-8, 0.0) == GSL_SUCCESS)
             break;
     }
     gsl_min_fminimizer_free(m);
@@ -397,12 +399,13 @@ static int minimise_nm(double *phi, size_t dim, fnv f, void *ctx, double step)
             if (status == GSL_CONTINUE && stalled >= 200 && size < 1e-5)
                 status = GSL_SUCCESS;
         }
+        /* The last point is returned even on failure: it says where the search was going. */
+        for (size_t i = 0; i < dim; i++)
+            phi[i] = gsl_vector_get(gsl_multimin_fminimizer_x(m), i);
         if (status != GSL_SUCCESS || !(gsl_multimin_fminimizer_minimum(m) < BAD_VALUE)) {
             rc = DS_EINTERNAL;
             goto out;
         }
-        for (size_t i = 0; i < dim; i++)
-            phi[i] = gsl_vector_get(gsl_multimin_fminimizer_x(m), i);
     }
     rc = 0;
 out:
@@ -510,10 +513,10 @@ static double gamma_profile(double t, void *p)
     return -loglik_gamma(s, th);
 }
 
-/* Weibull, profiled: scale^k = sum (x^k - d^k) / n. t = log shape. */
-static double weibull_scale(const sample *s, double k)
+/* Weibull, profiled: scale^k = T / n with T = sum (x^k - d^k). Returns log(T / n), or NAN.
+   Powers are scaled by the largest value so that none overflows. */
+static double weibull_log_mean_pow(const sample *s, double k)
 {
-    /* Scaled by the largest value so that no power overflows. */
     double lm = s->logx[s->n - 1], sum = 0.0;
     for (size_t i = 0; i < s->n; i++)
         sum += exp(k * (s->logx[i] - lm));
@@ -521,15 +524,21 @@ static double weibull_scale(const sample *s, double k)
         sum -= (double)s->n * exp(k * (log(s->d) - lm));
     if (!(sum > 0.0))
         return NAN;
-    return exp(lm + log(sum / (double)s->n) / k);
+    return k * lm + log(sum / (double)s->n);
 }
 
+static double weibull_scale(const sample *s, double k)
+{
+    return exp(weibull_log_mean_pow(s, k) / k);
+}
+
+/* With scale^k = T / n the log-likelihood is n log k - n log(T/n) + (k-1) sum log x - n:
+   one pass of exponentials per evaluation. t = log shape. */
 static double weibull_profile(double t, void *p)
 {
     const sample *s = p;
-    double k = exp(t);
-    double th[2] = {k, weibull_scale(s, k)};
-    return -loglik_weibull(s, th);
+    double k = exp(t), n = (double)s->n;
+    return -(n * log(k) - n * weibull_log_mean_pow(s, k) + (k - 1.0) * s->sum_logx - n);
 }
 
 /* Pareto (Lomax), profiled: shape = n / sum log((x + scale) / (d + scale)). t = log scale. */
@@ -541,26 +550,33 @@ static double pareto_shape(const sample *s, double sc)
     return (double)s->n / sum;
 }
 
+/* With the shape at its conditional optimum a = n / (L - n log(d + scale)), L = sum log(x +
+   scale), the log-likelihood is n log a - n - L: one pass of logarithms. t = log scale. */
 static double pareto_profile(double t, void *p)
 {
     const sample *s = p;
-    double sc = exp(t);
-    double th[2] = {pareto_shape(s, sc), sc};
-    return -loglik_pareto(s, th);
+    double sc = exp(t), n = (double)s->n, big_l = 0.0;
+    for (size_t i = 0; i < s->n; i++)
+        big_l += log(s->x[i] + sc);
+    double a = n / (big_l - n * log(s->d + sc));
+    if (!(a > 0.0) || !isfinite(a))
+        return NAN;
+    return -(n * log(a) - n - big_l);
 }
+
+static const char *const out_names[][3] = {
+    [DS_SEV_LOGNORMAL] = {"meanlog", "sdlog", NULL},
+    [DS_SEV_GAMMA] = {"shape", "rate", NULL},
+    [DS_SEV_WEIBULL] = {"shape", "scale", NULL},
+    [DS_SEV_EXPONENTIAL] = {"rate", NULL, NULL},
+    [DS_SEV_PARETO] = {"shape", "scale", NULL},
+    [DS_SEV_GPD] = {"xi", "sigma", "mu"},
+};
 
 static void set_names(ds_sev_fit *out, ds_sev_family fam)
 {
-    static const char *const names[][3] = {
-        [DS_SEV_LOGNORMAL] = {"meanlog", "sdlog", NULL},
-        [DS_SEV_GAMMA] = {"shape", "rate", NULL},
-        [DS_SEV_WEIBULL] = {"shape", "scale", NULL},
-        [DS_SEV_EXPONENTIAL] = {"rate", NULL, NULL},
-        [DS_SEV_PARETO] = {"shape", "scale", NULL},
-        [DS_SEV_GPD] = {"xi", "sigma", "mu"},
-    };
     for (int i = 0; i < 3; i++)
-        out->names[i] = names[fam][i];
+        out->names[i] = out_names[fam][i];
 }
 
 static int fit_prepared(ds_sev_fit *out, ds_sev_family fam, const sample *s, ds_error *err)
@@ -646,6 +662,14 @@ static int fit_prepared(ds_sev_fit *out, ds_sev_family fam, const sample *s, ds_
     }
     if (rc == DS_ENOMEM)
         return ds_error_set(err, rc, NULL, "out of memory fitting %s", name);
+    if (rc && fam == DS_SEV_GAMMA && th[0] < 1e-6)
+        return ds_error_set(err, DS_EINTERNAL, name,
+                            "the likelihood has no maximum with shape > 0 (the shape tends to "
+                            "0): the losses are not gamma-like above the truncation");
+    if (rc && fam != DS_SEV_EXPONENTIAL && th[0] > 0.0)
+        return ds_error_set(err, DS_EINTERNAL, name,
+                            "maximum likelihood did not converge (last %s %.4g, %s %.4g)",
+                            out_names[fam][0], th[0], out_names[fam][1], th[1]);
     if (rc)
         return ds_error_set(err, DS_EINTERNAL, name, "maximum likelihood did not converge");
     out->n_params = fam == DS_SEV_EXPONENTIAL ? 1 : 2;
@@ -786,9 +810,14 @@ int ds_fit_severity_all(ds_sev_fits *out, const double *x, size_t n, double trun
         int frc = fit_prepared(&out->fits[out->n_fits], families[i], &s, &e);
         if (frc == 0) {
             out->n_fits++;
-        } else if (!first_rc) {
-            first_rc = frc;
-            first_err = e;
+        } else {
+            out->failed[out->n_failed].family = families[i];
+            memcpy(out->failed[out->n_failed].reason, e.message, sizeof e.message);
+            out->n_failed++;
+            if (!first_rc) {
+                first_rc = frc;
+                first_err = e;
+            }
         }
         if (frc == DS_ENOMEM)
             break;
@@ -815,8 +844,13 @@ int ds_fit_severity_all(ds_sev_fits *out, const double *x, size_t n, double trun
         above += s.x[i] > u;
     if (above >= DS_FIT_POT_MIN_EXCEEDANCES) {
         ds_error e;
-        if (fit_gpd_sorted(&out->fits[out->n_fits], s.x, s.n, u, &e) == 0)
+        if (fit_gpd_sorted(&out->fits[out->n_fits], s.x, s.n, u, &e) == 0) {
             out->n_fits++;
+        } else {
+            out->failed[out->n_failed].family = DS_SEV_GPD;
+            memcpy(out->failed[out->n_failed].reason, e.message, sizeof e.message);
+            out->n_failed++;
+        }
     }
 out:
     sample_clear(&s);

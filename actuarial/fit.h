@@ -85,14 +85,20 @@ int ds_fit_gpd(ds_sev_fit *out, const double *x, size_t n, double threshold, ds_
 /*
  * All severity candidates: lognormal, gamma, weibull, exponential, pareto, then gpd above the
  * DS_FIT_POT_QUANTILE empirical quantile (at least the truncation) when it leaves at least
- * DS_FIT_POT_MIN_EXCEEDANCES exceedances. A family whose optimiser fails is left out (its message
- * is lost; the other candidates stand); if none fits, the first error is returned.
- * *best is the index of the lowest AIC among the full-data families (never gpd).
+ * DS_FIT_POT_MIN_EXCEEDANCES exceedances. A family whose optimiser fails (no maximum inside the
+ * parameter space, e.g. a truncated gamma whose shape heads to 0) is left out of fits and listed
+ * in failed with its message; the other candidates stand. If none fits, the first error is
+ * returned. best is the index of the lowest AIC among the full-data families (never gpd).
  */
 typedef struct ds_sev_fits {
     ds_sev_fit fits[6];
     size_t n_fits;
     size_t best;
+    struct {
+        ds_sev_family family;
+        char reason[DS_ERROR_MESSAGE_MAX];
+    } failed[6];
+    size_t n_failed;
 } ds_sev_fits;
 
 int ds_fit_severity_all(ds_sev_fits *out, const double *x, size_t n, double truncation,

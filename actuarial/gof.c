@@ -48,26 +48,40 @@ int ds_gof_stats(double *ks, double *ad, const double *sorted, size_t n, const d
     double f_d = truncation > 0.0 ? ds_sev_cdf(s, truncation) : 0.0;
     double s_d = truncation > 0.0 ? ds_sev_sf(s, truncation) : 1.0;
     int rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0 && sorted[i] < sorted[i - 1]) {
+    for (size_t i = 1; i < n; i++) {
+        if (sorted[i] < sorted[i - 1]) {
             rc = ds_error_set(err, DS_EINVAL, "losses", "sample must be sorted ascending");
             goto out;
         }
-        /* G(x) = (F(x) - F(d)) / S(d); 1 - G(x) = S(x) / S(d). Whichever side is small is
-           computed directly, the other as its complement, so neither loses digits. */
-        double sf_x = ds_sev_sf(s, sorted[i]);
-        double lower = f_d < 0.5 ? (ds_sev_cdf(s, sorted[i]) - f_d) / s_d : (s_d - sf_x) / s_d;
-        double up = sf_x / s_d;
-        if (lower < 0.0)
-            lower = 0.0;
-        if (up < 0.0)
-            up = 0.0;
-        if (lower > 0.5)
-            lower = 1.0 - up;
-        else
+    }
+    /* G(x) = (F(x) - F(d)) / S(d) and 1 - G(x) = S(x) / S(d). Whichever side is below 1/2 is
+       computed directly and the other as its complement, so neither loses digits; as G is
+       monotone on the sorted sample, a binary search finds where the sides change and each
+       observation costs one cdf or one sf evaluation (incomplete gamma functions are dear). */
+    size_t split = 0;
+    if (f_d < 0.5) {
+        size_t lo = 0, hi = n;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if ((ds_sev_cdf(s, sorted[mid]) - f_d) / s_d > 0.5)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        split = lo;
+    }
+    for (size_t i = 0; i < n; i++) {
+        double lower, up;
+        if (i < split) {
+            lower = (ds_sev_cdf(s, sorted[i]) - f_d) / s_d;
             up = 1.0 - lower;
-        u[i] = lower;
-        upper[i] = up;
+        } else {
+            double sf_x = ds_sev_sf(s, sorted[i]);
+            up = sf_x / s_d;
+            lower = f_d < 0.5 ? 1.0 - up : (s_d - sf_x) / s_d;
+        }
+        u[i] = fmin(fmax(lower, 0.0), 1.0);
+        upper[i] = fmin(fmax(up, 0.0), 1.0);
     }
     *ks = ds_gof_ks_pit(u, n);
     *ad = ds_gof_ad_pit(u, upper, n);

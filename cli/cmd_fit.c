@@ -8,7 +8,8 @@
  * "truncation", "window" {from, to}, "counts" (per year of the window), severity "n",
  * "skipped" [{incident, reason}] (incidents left out of a fit, and why), "currency" for VERIS,
  * "boundary": true on a candidate whose optimum is at the edge of its parameter space, and for
- * gpd "threshold" and "exceedances". When fewer than two sizes can be fitted the severity part
+ * gpd "threshold" and "exceedances", severity "failed" [{dist, reason}] listing families whose
+ * likelihood has no maximum inside the parameter space. When fewer than two sizes can be fitted the severity part
  * has "best": null, no candidates and an "error" saying why; the frequency fit still stands.
  * Nothing reaches stdout unless the whole result was built.
  */
@@ -121,6 +122,18 @@ static int add_severity(cJSON *root, const ds_incident_sample *s)
                        !cJSON_AddNumberToObject(c, "exceedances", (double)f->n)))
             return DS_ENOMEM;
         if (f->is_boundary && !cJSON_AddTrueToObject(c, "boundary"))
+            return DS_ENOMEM;
+    }
+    if (fits.n_failed == 0)
+        return 0;
+    cJSON *failed = cJSON_AddArrayToObject(sev, "failed");
+    if (!failed)
+        return DS_ENOMEM;
+    for (size_t i = 0; i < fits.n_failed; i++) {
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddItemToArray(failed, o) ||
+            !cJSON_AddStringToObject(o, "dist", ds_sev_family_name(fits.failed[i].family)) ||
+            !cJSON_AddStringToObject(o, "reason", fits.failed[i].reason))
             return DS_ENOMEM;
     }
     return 0;

@@ -254,6 +254,27 @@ static void test_fit__all_candidates_pick_lowest_aic_and_add_gpd(void)
     free(y);
 }
 
+/* Lognormal losses above their median: the truncated gamma likelihood keeps increasing as the
+   shape goes to 0 (the truncated density x^(a-1) e^(-bx) stays proper on [d, inf) for a <= 0),
+   so there is no gamma MLE. The family is reported as failed, the others stand. */
+static void test_fit__family_without_maximum_is_reported_as_failed(void)
+{
+    ds_sev ln = {.family = DS_SEV_LOGNORMAL, .u.lognormal = {10.0, 1.5}};
+    double *x = simulate_above(&ln, N_SIM, exp(10.0), 303);
+    ds_sev_fits all;
+    ds_error err;
+    CU_ASSERT_EQUAL_FATAL(ds_fit_severity_all(&all, x, N_SIM, exp(10.0), &err), 0);
+    CU_ASSERT_EQUAL_FATAL(all.n_failed, 1);
+    CU_ASSERT_EQUAL(all.failed[0].family, DS_SEV_GAMMA);
+    CU_ASSERT(strstr(all.failed[0].reason, "shape tends to 0") != NULL);
+    CU_ASSERT_EQUAL(all.n_fits, 5);   /* lognormal, weibull, exponential, pareto, gpd */
+    CU_ASSERT_EQUAL(all.fits[all.best].sev.family, DS_SEV_LOGNORMAL);
+    ds_sev_fit f;
+    CU_ASSERT_EQUAL(ds_fit_severity(&f, DS_SEV_GAMMA, x, N_SIM, exp(10.0), &err), DS_EINTERNAL);
+    CU_ASSERT_STRING_EQUAL(err.field, "gamma");
+    free(x);
+}
+
 static void test_fit__bad_losses_are_refused(void)
 {
     ds_sev_fit f;
@@ -359,6 +380,8 @@ static const ds_test_case tests[] = {
     {"fit__truncated_exponential_is_memoryless", test_fit__truncated_exponential_is_memoryless},
     {"fit__all_candidates_pick_lowest_aic_and_add_gpd",
      test_fit__all_candidates_pick_lowest_aic_and_add_gpd},
+    {"fit__family_without_maximum_is_reported_as_failed",
+     test_fit__family_without_maximum_is_reported_as_failed},
     {"fit__bad_losses_are_refused", test_fit__bad_losses_are_refused},
     {"fit__poisson_mle_is_mean_with_stderr", test_fit__poisson_mle_is_mean_with_stderr},
     {"fit__negbin_recovers_truth_within_3_stderr",
