@@ -4,11 +4,11 @@
 #include <stdio.h>
 
 #include "cli/commands.h"
+#include "data/db.h"
 #include "pricing/quote.h"
 
 int ds_cmd_quote(const ds_cli *cli, int argc, char **argv)
 {
-    (void)cli;
     ds_error err;
     ds_error_clear(&err);
     ds_cli_opt opts[] = {{"--sims", 1, NULL, 0}, {"--seed", 1, NULL, 0}, {"--save", 0, NULL, 0}};
@@ -38,6 +38,14 @@ int ds_cmd_quote(const ds_cli *cli, int argc, char **argv)
     int rc = ds_cli_read_json(&request, positional[0], &err);
     if (!rc)
         rc = ds_quote_run(&quote, request, &overrides, &err);
+    if (!rc && opts[2].is_set) {
+        /* Saved before printing: a printed quote id is always one that can be bound. */
+        ds_db *db = NULL;
+        rc = ds_db_open(&db, cli->db_path, NULL, &err);
+        if (!rc)
+            rc = ds_quote_save(db, request, quote, &err);
+        ds_db_close(db);
+    }
     if (!rc)
         rc = ds_cli_print_json(quote, &err);
     cJSON_Delete(request);

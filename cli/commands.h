@@ -9,6 +9,7 @@
 int ds_cmd_demo(const ds_cli *cli, int argc, char **argv);
 int ds_cmd_grade(const ds_cli *cli, int argc, char **argv);
 int ds_cmd_quote(const ds_cli *cli, int argc, char **argv);
+int ds_cmd_bind(const ds_cli *cli, int argc, char **argv);
 int ds_cmd_aggregate(const ds_cli *cli, int argc, char **argv);
 int ds_cmd_fit(const ds_cli *cli, int argc, char **argv);
 int ds_cmd_credibility(const ds_cli *cli, int argc, char **argv);

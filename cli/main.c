@@ -24,6 +24,7 @@ static const command commands[] = {
     {"init", ds_cmd_init, "create or migrate the database and the ledger key"},
     {"grade", ds_cmd_grade, "grade data assets (GB/T 43697-2024); prints the profile"},
     {"quote", ds_cmd_quote, "price a policy"},
+    {"bind", ds_cmd_bind, "turn a saved quote into a policy"},
     {"aggregate", ds_cmd_aggregate, "aggregate loss distribution and risk measures"},
     {"fit", ds_cmd_fit, "fit frequency and severity models to incident history"},
     {"credibility", ds_cmd_credibility, "Buhlmann-Straub credibility from a CSV"},

@@ -55,6 +55,29 @@ static const char *const migration_steps[] = {
     "  note TEXT NOT NULL,"
     "  created TEXT NOT NULL);"
     "CREATE INDEX checkpoints_by_log ON checkpoints(log_id, size);",
+
+    /* Step 2: saved quotes and bound policies (data/policy_store.h). A quote is bound at most
+     * once: policies.quote_id is UNIQUE, so two binds racing cannot both succeed. */
+    "CREATE TABLE quotes ("
+    "  quote_id TEXT PRIMARY KEY,"
+    "  platform_id TEXT NOT NULL,"
+    "  request TEXT NOT NULL,"
+    "  quote TEXT NOT NULL,"
+    "  premium INTEGER NOT NULL CHECK (premium >= 0),"
+    "  created TEXT NOT NULL);"
+    "CREATE TABLE policies ("
+    "  policy_id TEXT PRIMARY KEY,"
+    "  quote_id TEXT NOT NULL UNIQUE REFERENCES quotes(quote_id),"
+    "  platform_id TEXT NOT NULL,"
+    "  currency TEXT NOT NULL,"
+    "  premium INTEGER NOT NULL CHECK (premium >= 0),"
+    "  request TEXT NOT NULL,"
+    "  policy TEXT NOT NULL,"
+    "  log_origin TEXT NOT NULL,"
+    "  checkpoint TEXT NOT NULL,"
+    "  checkpoint_size INTEGER NOT NULL,"
+    "  created TEXT NOT NULL);"
+    "CREATE INDEX policies_by_platform ON policies(platform_id);",
 };
 
 #define N_MIGRATION_STEPS (sizeof migration_steps / sizeof migration_steps[0])

@@ -15,6 +15,7 @@
 #include "actuarial/risk.h"
 #include "data/json_in.h"
 #include "data/money.h"
+#include "data/policy_store.h"
 #include "pricing/rating.h"
 #include "pricing/simulate.h"
 
@@ -447,5 +448,30 @@ out:
     free(scenarios);
     free(plan);
     ds_quote_request_clear(&req);
+    return rc;
+}
+
+int ds_quote_save(ds_db *db, const cJSON *request, const cJSON *quote, ds_error *err)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(quote, "quote_id");
+    const cJSON *platform = cJSON_GetObjectItemCaseSensitive(quote, "platform_id");
+    const cJSON *premium = cJSON_GetObjectItemCaseSensitive(quote, "premium");
+    if (!cJSON_IsString(id) || !cJSON_IsString(platform) || !cJSON_IsNumber(premium))
+        return ds_error_set(err, DS_EINTERNAL, "quote", "not a quote");
+    char created[32];
+    ds_now_rfc3339(created, sizeof created);
+    ds_stored_quote stored = {
+        .quote_id = id->valuestring,
+        .platform_id = platform->valuestring,
+        .request_json = cJSON_PrintUnformatted(request),
+        .quote_json = cJSON_PrintUnformatted(quote),
+        .premium = (int64_t)llround(premium->valuedouble * 100.0),
+        .created = created,
+    };
+    int rc = stored.request_json && stored.quote_json
+                 ? ds_quote_store_save(db, &stored, err)
+                 : ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+    cJSON_free(stored.request_json);
+    cJSON_free(stored.quote_json);
     return rc;
 }

@@ -24,6 +24,7 @@
 
 #include "actuarial/error.h"
 #include "data/rating_plan.h"
+#include "data/db.h"
 #include "pricing/quote_request.h"
 
 /* Command-line settings that take precedence over the request's options. */
@@ -55,5 +56,11 @@ int ds_quote_premium(ds_premium *out, const ds_quote_request *req, const ds_rati
  */
 int ds_quote_run(cJSON **out, const cJSON *request, const ds_quote_overrides *overrides,
                  ds_error *err);
+
+/*
+ * Saves a quote (`dsure quote --save`): its request and its JSON, keyed by quote_id, so that it
+ * can be bound later. Errors from data/policy_store.h.
+ */
+int ds_quote_save(ds_db *db, const cJSON *request, const cJSON *quote, ds_error *err);
 
 #endif

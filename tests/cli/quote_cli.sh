@@ -3,7 +3,7 @@
 #   bash quote_cli.sh PATH/TO/dsure SOURCE_DIR
 # Checks: the same seed prints the same quote but for quote_id and elapsed_ms; --sims and --seed
 # override the request; bad requests exit 65 naming the field, an unknown plan or a missing file
-# 66, bad options 64; the grading profile of the DESIGN.md example.
+# 66, bad options 64; the grading profile of the DESIGN.md example; --save then bind, once.
 set -u
 dsure=$1
 src=$2
@@ -49,4 +49,16 @@ expect_ok grade assets.json
 [ "$(json_get out.txt "d['assets'][0]['grade']")" = important ] || fail "A1 should be important"
 [ "$(json_get out.txt "d['by_grade']['general']['records']")" = 1500000 ] || fail "general records"
 expect_error 65 "assets[0].impacts[0].object" -- grade <(sed 's/economic_operation/economy/' assets.json)
+
+# Save and bind: the policy keeps the quote's premium; a second bind is refused.
+db=bind.db
+expect_ok --db "$db" init --origin ledger.demo.cn/P-001
+expect_ok --db "$db" quote "$request" --sims 2000 --save && cp out.txt saved.json
+quote_id=$(json_get saved.json "d['quote_id']")
+expect_ok --db "$db" bind "$quote_id" && cp out.txt policy.json
+[ "$(json_get policy.json "d['premium']")" = "$(json_get saved.json "d['premium']")" ] ||
+    fail "the policy's premium differs from the quote's"
+[ "$(json_get policy.json "d['declared'][2]['grade']")" = core ] || fail "declared grades"
+expect_error 65 "is already bound as policy" -- --db "$db" bind "$quote_id"
+expect_error 66 'no saved quote "Q-nope"' -- --db "$db" bind Q-nope
 finish
