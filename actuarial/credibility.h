@@ -2,8 +2,8 @@
  * credibility.h: blending own experience with the collective's.
  *
  * Buhlmann-Straub, with the unbiased (nonparametric) estimators of Klugman, Panjer, Willmot,
- * "Loss Models", 5th ed., section 19.2 (r groups, group i with n_i periods of ratios X_ij and
- * weights m_ij):
+ * "Loss Models", 5th ed., chapter "Empirical Bayes parameter estimation" (r groups, group i
+ * with n_i periods of ratios X_ij and weights m_ij):
  *   m_i = sum_j m_ij, Xbar_i = sum_j m_ij X_ij / m_i, m = sum_i m_i, Xbar = sum_i m_i Xbar_i / m
  *   v = sum_i sum_j m_ij (X_ij - Xbar_i)^2 / sum_i (n_i - 1)            (within variance)
  *   a = [sum_i m_i (Xbar_i - Xbar)^2 - v (r - 1)] / [m - sum_i m_i^2 / m]   (between variance)
@@ -13,12 +13,13 @@
  * When a <= 0 the groups show no heterogeneity beyond noise: a is reported as 0, every Z_i is
  * 0 and the premium of every group is Xbar. With all weights 1 this is Buhlmann's model.
  * Balance: since m_i (1 - Z_i) = (v / a) Z_i, sum_i m_i premium_i = sum_i m_i Xbar_i, the
- * credibility premiums reproduce the total observed loss (Buhlmann and Gisler 2005, th. 4.5).
+ * credibility premiums reproduce the total observed loss (Buhlmann and Gisler 2005, ch. 4).
  *
  * Poisson-gamma (Bayesian) credibility for claim counts: rate lambda ~ Gamma(alpha, beta) (rate
  * parameter beta, mean alpha / beta); with N claims in t years the posterior is
  * Gamma(alpha + N, beta + t), whose mean (alpha + N) / (beta + t) = Z N / t + (1 - Z) alpha / beta
- * with Z = t / (t + beta) (Loss Models, section 18.3; exact credibility).
+ * with Z = t / (t + beta) (Loss Models, chapter "Greatest accuracy credibility": exact
+ * credibility).
  *
  * Ownership: ds_cred_bs_free frees a result (NULL-safe). Pure functions, thread-safe.
  */

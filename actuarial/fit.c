@@ -17,7 +17,8 @@
  * Standard errors: the observed information -H, H the Hessian of the log-likelihood in the
  * natural parameters by central differences (relative step 1e-4: truncation error O(h^2) ~ 1e-8,
  * rounding eps |l| / (h^2 |l''|) ~ 1e-7 relative for the sample sizes here), inverted through a
- * Cholesky factorisation, which also tests positive definiteness (Loss Models, section 13.3).
+ * Cholesky factorisation, which also tests positive definiteness (Loss Models, on the variance
+ * of the maximum likelihood estimator).
  */
 #include "actuarial/fit.h"
 

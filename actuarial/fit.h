@@ -23,8 +23,9 @@
  * is_boundary with size = INFINITY instead of failing.
  *
  * All functions are pure and thread-safe; they allocate only temporaries they free.
- * References: Klugman, Panjer, Willmot, "Loss Models", 5th ed., ch. 11-13 (ML estimation,
- * truncated data, variance of the MLE); Grimshaw (1993) for the GPD.
+ * References: Klugman, Panjer, Willmot, "Loss Models", 5th ed., chapters on maximum likelihood
+ * (truncated data, variance of the MLE); Hosking and Wallis (1987) for the GPD starting values;
+ * Anscombe (1950) for the negbin MLE's existence.
  */
 #ifndef DS_ACTUARIAL_FIT_H
 #define DS_ACTUARIAL_FIT_H

@@ -9,8 +9,9 @@
  * "skipped" [{incident, reason}] (incidents left out of a fit, and why), "currency" for VERIS,
  * "boundary": true on a candidate whose optimum is at the edge of its parameter space, and for
  * gpd "threshold" and "exceedances", severity "failed" [{dist, reason}] listing families whose
- * likelihood has no maximum inside the parameter space. When fewer than two sizes can be fitted the severity part
- * has "best": null, no candidates and an "error" saying why; the frequency fit still stands.
+ * likelihood has no maximum inside the parameter space. When fewer than two sizes can be
+ * fitted the severity part has "best": null, no candidates and an "error" saying why; the
+ * frequency fit still stands.
  * Nothing reaches stdout unless the whole result was built.
  */
 #include <math.h>

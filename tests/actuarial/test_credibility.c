@@ -68,7 +68,8 @@ static void test_credibility__buhlmann_straub_reproduces_worked_example(void)
 /*
  * Balance. The collective is the credibility-weighted mean, so sum Z_i (Xbar_i - mu) = 0, and
  * since m_i (1 - Z_i) = (v/a) Z_i:
- *   sum m_i (premium_i - Xbar_i) = sum m_i (1 - Z_i)(mu - Xbar_i) = (v/a) sum Z_i (mu - Xbar_i) = 0,
+ *   sum m_i (premium_i - Xbar_i) = sum m_i (1 - Z_i)(mu - Xbar_i)
+ *                                = (v/a) sum Z_i (mu - Xbar_i) = 0,
  * i.e. the exposure-weighted premiums reproduce the total observed loss, 181 in the example.
  * (The credibility-weighted mean of the premiums is NOT mu in general:
  *  sum Z_i P_i / sum Z_i - mu = sum Z_i^2 (Xbar_i - mu) / sum Z_i, here 13.3675 vs 13.4294.)

@@ -110,6 +110,10 @@ has veris.out 'impact.iso_currency_code: EUR differs from USD'
 has veris.out 'timeline.incident.year: required field is missing'
 expect_ok veris1.out -- fit "$src/tests/data/veris/b_array.json" --format veris --target records
 has veris1.out '"n":	3,'
+# one usable amount: the frequency fit stands, the severity says why it has no candidates
+expect_ok veris2.out -- fit "$src/tests/data/veris/b_array.json"
+has veris2.out '"best":	null'
+has veris2.out '"error":	"losses: need at least 2 values, got 1"'
 
 # --- fit: bad input -----------------------------------------------------------------------
 expect_error 65 'incidents[0].date: not a valid date "2020-13-45"' -- fit "$data/bad_date.json"
