@@ -9,8 +9,8 @@
  *   Anderson-Darling     A2 = -n - (1/n) sum_i (2i - 1) [ln u_(i) + ln(1 - u_(n+1-i))]
  * where u_(1) <= ... <= u_(n) are the probability integral transforms G(x_(i)) of the sorted
  * sample (Klugman, Panjer, Willmot, "Loss Models", 5th ed., chapter "Model selection";
- * D'Agostino and Stephens 1986, ch. 4). A2 is INFINITY when some u is exactly 0 or 1 (a value at the
- * truncation point or outside the support).
+ * D'Agostino and Stephens 1986, ch. 4). A2 is INFINITY when some u is exactly 0 or 1 (a value
+ * at the truncation point or outside the support).
  *
  * Pure functions, thread-safe.
  */
