@@ -78,6 +78,25 @@ static const char *const migration_steps[] = {
     "  checkpoint_size INTEGER NOT NULL,"
     "  created TEXT NOT NULL);"
     "CREATE INDEX policies_by_platform ON policies(platform_id);",
+
+    /* Step 3: API keys of the HTTP server (DESIGN.md section 8), stored as SHA-256 of the key,
+     * never the key; and the replicas of remote logs that `ledger sync` follows, with the
+     * verifier key pinned for each (given with --key, or trusted on first use). A replica's
+     * logs row has key_path '' (it holds no private key). */
+    "CREATE TABLE api_keys ("
+    "  id INTEGER PRIMARY KEY,"
+    "  key_hash BLOB NOT NULL UNIQUE,"
+    "  role TEXT NOT NULL CHECK (role IN ('insurer', 'platform', 'adjuster', 'admin')),"
+    "  platform_id TEXT,"
+    "  created TEXT NOT NULL,"
+    "  revoked INTEGER NOT NULL DEFAULT 0,"
+    "  CHECK ((role = 'platform') = (platform_id IS NOT NULL)));"
+    "CREATE TABLE replicas ("
+    "  log_id INTEGER PRIMARY KEY REFERENCES logs(id),"
+    "  source_url TEXT NOT NULL,"
+    "  pinned_verifier_key TEXT NOT NULL,"
+    "  trust TEXT NOT NULL CHECK (trust IN ('pinned', 'first_use')),"
+    "  updated TEXT NOT NULL);",
 };
 
 #define N_MIGRATION_STEPS (sizeof migration_steps / sizeof migration_steps[0])
