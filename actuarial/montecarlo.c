@@ -53,6 +53,7 @@
 
 #define COUNT_TABLE_MAX ((size_t)1 << 20)
 #define COUNT_TABLE_TAIL 0x1p-40
+#define GUIDE_MIN 1024
 #define MAX_THREADS 256
 #define DS_MC_GENERATOR gsl_rng_taus2
 
@@ -123,6 +124,203 @@ double ds_agg_exp(double x)
 }
 
 /* ---------------------------------------------------------------------------------------- */
+/* Normal variates: the ziggurat, inline.                                                    */
+
+/*
+ * The ziggurat method of Marsaglia and Tsang (2000) in the form GSL's gsl_ran_gaussian_ziggurat
+ * uses (one 32-bit draw: 7 bits choose one of 128 layers of equal area, 1 bit the sign, 24 bits
+ * the abscissa, so that layer and abscissa are independent, unlike in the original), here
+ * inlined into the hot loop instead of called through libgsl. The density under the layers is
+ * f(x) = exp(-x^2/2). Layers 0..126 are the rectangles [0, x_{i+1}] x [f(x_{i+1}), f(x_i)]
+ * (x_0 = 0); layer 127 is [0, r] x [0, f(r)] plus the tail beyond r, of area
+ * v = r f(r) + sqrt(pi/2) erfc(r/sqrt(2)), drawn as the strip [0, v/f(r)] x [0, f(r)].
+ * Equal areas fix x_{i} from x_{i+1} (f(x_i) = f(x_{i+1}) + v/x_{i+1}) and r from f(x_0) = 1;
+ * r is found by bisection when the tables are built (it comes out as GSL's 3.44428647676).
+ * A draw from layer i falling left of x_i is under the curve and accepted at once (98.8% of
+ * draws); otherwise the point is tested against f, and the tail is sampled by Marsaglia's
+ * (1964) exponential rejection. The method is exact: the equal areas make the layer choice
+ * uniform, and every accepted point lies uniformly under f.
+ */
+#define ZIG_LAYERS 128
+#define ZIG_SCALE 16777216.0 /* 2^24, the abscissa's resolution */
+
+typedef struct zig_tables {
+    double r;                  /* right edge of the base rectangle */
+    double w[ZIG_LAYERS];      /* x_{i+1} / 2^24: abscissa scale of layer i */
+    uint32_t k[ZIG_LAYERS];    /* 2^24 x_i / x_{i+1}: quick acceptance bound of layer i */
+    double y[ZIG_LAYERS];      /* f(x_i) */
+} zig_tables;
+
+/* f(x_0) for the layers that start at r, filling x[0..128] and y[0..127]; > 1 means r is too
+ * small, as does running past f = 1 early (then 2 is returned). */
+static double zig_layers(double r, double *x, double *y)
+{
+    double f_r = exp(-0.5 * r * r);
+    double v = r * f_r + 1.2533141373155002512 * erfc(r / 1.4142135623730950488);
+    x[ZIG_LAYERS] = v / f_r;
+    x[ZIG_LAYERS - 1] = r;
+    y[ZIG_LAYERS - 1] = f_r;
+    for (int i = ZIG_LAYERS - 2; i >= 0; i--) {
+        y[i] = y[i + 1] + v / x[i + 1];
+        if (i > 0) {
+            if (!(y[i] < 1.0))
+                return 2.0;
+            x[i] = sqrt(-2.0 * log(y[i]));
+        }
+    }
+    x[0] = 0.0;
+    return y[0];
+}
+
+static void zig_init(zig_tables *z)
+{
+    double x[ZIG_LAYERS + 1], y[ZIG_LAYERS];
+    double lo = 3.0, hi = 4.0; /* f(x_0) - 1 falls as r grows: > 0 at 3, < 0 at 4 */
+    for (int it = 0; it < 200 && hi - lo > 1e-15; it++) {
+        double mid = 0.5 * (lo + hi);
+        if (zig_layers(mid, x, y) > 1.0)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    z->r = hi;
+    zig_layers(hi, x, y);
+    y[0] = 1.0;
+    for (int i = 0; i < ZIG_LAYERS; i++) {
+        z->w[i] = x[i + 1] / ZIG_SCALE;
+        z->k[i] = (uint32_t)floor(ZIG_SCALE * x[i] / x[i + 1]);
+        z->y[i] = y[i];
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* The generator as the hot loop sees it.                                                    */
+
+/*
+ * GSL documents that gsl_rng_state() and gsl_rng_size() give direct access to a generator's
+ * state. For taus2 (L'Ecuyer 1996) that state is three words s1, s2, s3, and one step is three
+ * shift-xor recurrences; doing that step inline saves the call through the generator's function
+ * pointer on every draw, a large part of a simulated year. The same numbers come out as from
+ * gsl_rng_get (verify_inline_taus2 checks it once per run against GSL itself, and without that
+ * check passing every draw goes through gsl_rng_get), so the output never depends on which
+ * path ran. Samplers that call into GSL (gamma, spliced, huge counts) use the gsl_rng path
+ * throughout, so the two never interleave on one state.
+ */
+typedef struct draw_src {
+    uint32_t s1, s2, s3; /* the taus2 state, when is_inline */
+    gsl_rng *rng;
+    int is_inline;
+} draw_src;
+
+static inline uint32_t taus2_step(uint32_t *s1, uint32_t *s2, uint32_t *s3)
+{
+    /* GSL rng/taus.c: TAUSWORTHE(s, a, b, c, d) = ((s & c) << d) ^ (((s << a) ^ s) >> b), in
+     * 32-bit arithmetic. */
+    *s1 = ((*s1 & 4294967294U) << 12) ^ (((*s1 << 13) ^ *s1) >> 19);
+    *s2 = ((*s2 & 4294967288U) << 4) ^ (((*s2 << 2) ^ *s2) >> 25);
+    *s3 = ((*s3 & 4294967280U) << 17) ^ (((*s3 << 3) ^ *s3) >> 11);
+    return *s1 ^ *s2 ^ *s3;
+}
+
+static void src_load(draw_src *d, gsl_rng *rng, int is_inline)
+{
+    d->rng = rng;
+    d->is_inline = is_inline;
+    d->s1 = d->s2 = d->s3 = 0;
+    if (is_inline) {
+        const unsigned long *state = gsl_rng_state(rng);
+        d->s1 = (uint32_t)state[0];
+        d->s2 = (uint32_t)state[1];
+        d->s3 = (uint32_t)state[2];
+    }
+}
+
+static inline uint32_t src_next(draw_src *d)
+{
+    if (d->is_inline)
+        return taus2_step(&d->s1, &d->s2, &d->s3);
+    return (uint32_t)gsl_rng_get(d->rng);
+}
+
+/* A uniform on [0, 1) with 32 bits, exactly gsl_rng_uniform for taus2. */
+static inline double src_uniform(draw_src *d)
+{
+    return (double)src_next(d) * 0x1p-32;
+}
+
+static int verify_inline_taus2(void)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_taus2);
+    if (!rng)
+        return 0;
+    int ok = gsl_rng_size(rng) == 3 * sizeof(unsigned long) && gsl_rng_min(rng) == 0 &&
+             gsl_rng_max(rng) == 0xffffffffUL;
+    if (ok) {
+        gsl_rng_set(rng, 987654321UL);
+        draw_src d;
+        src_load(&d, rng, 1);
+        for (int i = 0; i < 256 && ok; i++)
+            ok = src_next(&d) == (uint32_t)gsl_rng_get(rng);
+    }
+    gsl_rng_free(rng);
+    return ok;
+}
+
+/* A normal variate and the generator state after it (the slow path returns the state by
+ * value, so that the hot loop's state never has its address taken and stays in registers). */
+typedef struct normal_draw {
+    double x;
+    draw_src src;
+} normal_draw;
+
+/* The rejection part of the ziggurat, out of line: k is the draw that missed the quick test. */
+static normal_draw normal_slow(draw_src d, const zig_tables *z, uint32_t k)
+{
+    normal_draw out;
+    for (;;) {
+        uint32_t i = k & 0x7f, j = k >> 8;
+        double sign = (k & 0x80) ? 1.0 : -1.0;
+        double x = (double)j * z->w[i];
+        if (j < z->k[i]) {
+            out.x = sign * x;
+            break;
+        }
+        double y;
+        if (i < ZIG_LAYERS - 1) {
+            y = z->y[i + 1] + (z->y[i] - z->y[i + 1]) * src_uniform(&d);
+        } else {
+            /* The tail beyond r: x = r + E/r with E exponential, accepted with probability
+             * exp(-(x - r)^2 / 2) (Marsaglia 1964), written as GSL writes it. */
+            double u1 = 1.0 - src_uniform(&d), u2 = src_uniform(&d);
+            x = z->r - log(u1) / z->r;
+            y = exp(-z->r * (x - 0.5 * z->r)) * u2;
+        }
+        if (y < exp(-0.5 * x * x)) {
+            out.x = sign * x;
+            break;
+        }
+        k = src_next(&d);
+    }
+    out.src = d;
+    return out;
+}
+
+static inline double src_normal(draw_src *d, const zig_tables *z)
+{
+    uint32_t k = src_next(d);
+    uint32_t i = k & 0x7f, j = k >> 8;
+    if (j < z->k[i]) {
+        /* The sign without a branch (a coin flip would be mispredicted half the time):
+         * bit 7 clear makes the value negative, as in GSL. */
+        double x = (double)j * z->w[i];
+        return double_of(bits_of(x) ^ ((uint64_t)(~k & 0x80) << 56));
+    }
+    normal_draw slow = normal_slow(*d, z, k);
+    *d = slow.src;
+    return slow.x;
+}
+
+/* ---------------------------------------------------------------------------------------- */
 /* What every block needs, computed once.                                                    */
 
 typedef struct sim_plan {
@@ -135,6 +333,8 @@ typedef struct sim_plan {
     size_t n_guide;
     int has_loss_terms, has_aggregate_terms;
     double exp_table[EXP_N]; /* 2^(j/EXP_N), j = 0..EXP_N-1, for fast_exp */
+    zig_tables zig;          /* the normal's ziggurat */
+    int has_inline_taus2;    /* GSL's taus2 state layout verified: step it inline */
 } sim_plan;
 
 static void plan_clear(sim_plan *plan)
@@ -152,6 +352,8 @@ static int plan_init(sim_plan *plan, const ds_agg_model *model, ds_error *err)
     plan->has_loss_terms = ds_agg_terms_has_loss_terms(&model->terms);
     plan->has_aggregate_terms = ds_agg_terms_has_aggregate_terms(&model->terms);
     exp_table_init(plan->exp_table);
+    zig_init(&plan->zig);
+    plan->has_inline_taus2 = verify_inline_taus2();
 
     /* Find the table length: the first k with 1 - F(k) below the uniform's resolution. */
     size_t n = 0;
@@ -164,8 +366,7 @@ static int plan_init(sim_plan *plan, const ds_agg_model *model, ds_error *err)
     if (n >= COUNT_TABLE_MAX)
         return 0; /* a huge mean count: GSL's samplers do better than a table */
     plan->cdf = malloc(n * sizeof *plan->cdf);
-    plan->guide = malloc(n * sizeof *plan->guide);
-    if (!plan->cdf || !plan->guide) {
+    if (!plan->cdf) {
         plan_clear(plan);
         return ds_error_set(err, DS_ENOMEM, NULL, "out of memory for the claim-count table");
     }
@@ -174,10 +375,17 @@ static int plan_init(sim_plan *plan, const ds_agg_model *model, ds_error *err)
     /* The last entry takes the < 2^-40 of mass beyond it, so every uniform in [0, 1) lands. */
     plan->cdf[n - 1] = 1.0;
     plan->n_cdf = n;
-    plan->n_guide = n;
+    /* A guide finer than the table (at least 1024 entries) starts most searches at their
+     * answer, so the search loop rarely runs and its branch is predictable. */
+    plan->n_guide = n < GUIDE_MIN ? GUIDE_MIN : n;
+    plan->guide = malloc(plan->n_guide * sizeof *plan->guide);
+    if (!plan->guide) {
+        plan_clear(plan);
+        return ds_error_set(err, DS_ENOMEM, NULL, "out of memory for the claim-count table");
+    }
     size_t k = 0;
-    for (size_t j = 0; j < n; j++) {
-        double level = (double)j / (double)n;
+    for (size_t j = 0; j < plan->n_guide; j++) {
+        double level = (double)j / (double)plan->n_guide;
         while (!(plan->cdf[k] > level))
             k++;
         plan->guide[j] = (unsigned)k;
@@ -185,11 +393,11 @@ static int plan_init(sim_plan *plan, const ds_agg_model *model, ds_error *err)
     return 0;
 }
 
-static inline unsigned draw_count(const sim_plan *plan, gsl_rng *rng)
+static inline unsigned draw_count(const sim_plan *plan, draw_src *src)
 {
     if (!plan->cdf)
-        return ds_freq_sample(&plan->model->freq, rng);
-    double u = gsl_rng_uniform(rng);
+        return ds_freq_sample(&plan->model->freq, src->rng);
+    double u = src_uniform(src);
     size_t k = plan->guide[(size_t)(u * (double)plan->n_guide)];
     while (u >= plan->cdf[k])
         k++;
@@ -238,7 +446,7 @@ static inline double pay_year(double s, const ds_agg_terms *t)
 /* The year loop with DRAW as the expression of one loss; the family switch stays outside. */
 #define SIMULATE_YEARS(DRAW)                                                                    \
     for (size_t i = 0; i < n_years; i++) {                                                      \
-        unsigned n_losses = draw_count(plan, rng);                                              \
+        unsigned n_losses = draw_count(plan, &src);                                             \
         double sum = 0.0;                                                                       \
         for (unsigned j = 0; j < n_losses; j++) {                                               \
             double x = (DRAW);                                                                  \
@@ -255,40 +463,45 @@ static void simulate_block(double *out, size_t n_years, const sim_plan *plan, gs
     const ds_agg_terms *terms = &plan->model->terms;
     const int has_loss_terms = plan->has_loss_terms;
     const int has_aggregate_terms = plan->has_aggregate_terms;
+    /* Inline generator steps only where every draw of the block goes through src. */
+    int calls_gsl = sev->family == DS_SEV_GAMMA || sev->family == DS_SEV_SPLICED || !plan->cdf;
+    draw_src src;
+    src_load(&src, rng, plan->has_inline_taus2 && !calls_gsl);
     switch (sev->family) {
     case DS_SEV_LOGNORMAL: {
         const double meanlog = sev->u.lognormal.meanlog, sdlog = sev->u.lognormal.sdlog;
         const double *table = plan->exp_table;
-        SIMULATE_YEARS(fast_exp(meanlog + sdlog * gsl_ran_gaussian_ziggurat(rng, 1.0), table))
+        const zig_tables *zig = &plan->zig;
+        SIMULATE_YEARS(fast_exp(meanlog + sdlog * src_normal(&src, zig), table))
         break;
     }
     case DS_SEV_EXPONENTIAL: {
         /* F^-1(u) = -log(1 - u) / rate */
         const double mean = 1.0 / sev->u.exponential.rate;
-        SIMULATE_YEARS(-mean * log1p(-gsl_rng_uniform(rng)))
+        SIMULATE_YEARS(-mean * log1p(-src_uniform(&src)))
         break;
     }
     case DS_SEV_PARETO: {
         /* F^-1(u) = scale ((1 - u)^(-1/shape) - 1) */
         const double scale = sev->u.pareto.scale, inv_shape = 1.0 / sev->u.pareto.shape;
-        SIMULATE_YEARS(scale * expm1(-inv_shape * log1p(-gsl_rng_uniform(rng))))
+        SIMULATE_YEARS(scale * expm1(-inv_shape * log1p(-src_uniform(&src))))
         break;
     }
     case DS_SEV_GPD: {
         /* F^-1(u) = mu + sigma ((1 - u)^(-xi) - 1) / xi, or mu - sigma log(1 - u) at xi = 0 */
         const double xi = sev->u.gpd.xi, sigma = sev->u.gpd.sigma, mu = sev->u.gpd.mu;
         if (xi == 0.0) {
-            SIMULATE_YEARS(mu - sigma * log1p(-gsl_rng_uniform(rng)))
+            SIMULATE_YEARS(mu - sigma * log1p(-src_uniform(&src)))
         } else {
             const double sigma_over_xi = sigma / xi;
-            SIMULATE_YEARS(mu + sigma_over_xi * expm1(-xi * log1p(-gsl_rng_uniform(rng))))
+            SIMULATE_YEARS(mu + sigma_over_xi * expm1(-xi * log1p(-src_uniform(&src))))
         }
         break;
     }
     case DS_SEV_WEIBULL: {
         /* F^-1(u) = scale (-log(1 - u))^(1/shape) */
         const double scale = sev->u.weibull.scale, inv_shape = 1.0 / sev->u.weibull.shape;
-        SIMULATE_YEARS(scale * pow(-log1p(-gsl_rng_uniform(rng)), inv_shape))
+        SIMULATE_YEARS(scale * pow(-log1p(-src_uniform(&src)), inv_shape))
         break;
     }
     case DS_SEV_GAMMA: {
