@@ -8,24 +8,29 @@
  * (seed, b), and every statistic is computed afterwards from the array (or from per-block
  * partial sums combined in block order), so the output is byte-identical for any thread count.
  *
- * Generator: gsl_rng_mt19937 (Matsumoto and Nishimura 1998; period 2^19937 - 1, equidistributed
- * in 623 dimensions), which GSL's own documentation lists among its fastest generators, and
- * which passes the statistical tests that taus2 and gfsr4 pass as well; in bench/aggregate it is
- * as fast as taus2 here, so there is no reason to prefer a generator with a shorter record. GSL
- * seeds it from 32 bits, so the 64-bit block seed is folded to 32 bits (high xor low); two
- * blocks share a stream with probability about B^2 / 2^33 for B blocks (1e-6 for 1e6 years).
+ * Generator: gsl_rng_taus2, L'Ecuyer's (1996) maximally equidistributed combined Tausworthe
+ * generator (period 2^88), which GSL's manual calls one of the fastest simulation-quality
+ * generators it has. It passes the same batteries as mt19937 and fails the same ones (both are
+ * linear over GF(2): TestU01's linear-complexity and matrix-rank tests), and a run draws a
+ * few million numbers per block at most, far inside the period. It is chosen for speed: its
+ * step is three shift-xor recurrences on three words, which the hot loop performs inline on
+ * the gsl_rng's own state (see draw_src below), where mt19937 would need its 624-word state
+ * and a call per draw; measured here, GSL's mt19937 cost 3x taus2 per draw. GSL seeds taus2
+ * from 32 bits, so the 64-bit block seed is folded to 32 bits (high xor low); two blocks
+ * share a seed with probability about B^2 / 2^33 for B blocks (2e-6 for 1e6 years).
  *
  * Exact sampling, fast. The hot loop is specialised per severity family (the switch is outside
- * the loop, and GSL's inline gsl_rng functions are used), so a simulated year costs a handful of
- * nanoseconds on top of the variates themselves:
+ * the loop), and nothing in it goes through a function pointer, so a simulated year costs about
+ * as much as its variates:
  *   - the claim count by inversion: N = min{k : U < F(k)} on a precomputed table of the
  *     frequency's cdf with a guide table (Chen and Asau 1974) that starts the search at the
- *     right entry, so a draw takes one uniform and about two comparisons. Inversion is exact up
- *     to the resolution of the uniform (2^-32 for mt19937, the same as GSL's own samplers) and
- *     the rounding of F; the table stops where 1 - F(k) < 2^-40, far below that resolution.
+ *     right entry, so a draw takes one uniform and usually no search at all. Inversion is exact
+ *     up to the resolution of the uniform (2^-32, the same as GSL's own samplers) and the
+ *     rounding of F; the table stops where 1 - F(k) < 2^-40, far below that resolution.
  *     Counts whose table would exceed 2^20 entries fall back to GSL's samplers;
- *   - lognormal: exp(meanlog + sdlog Z) with Z from gsl_ran_gaussian_ziggurat (Marsaglia and
- *     Tsang 2000), which costs one generator call in 98.8% of draws;
+ *   - lognormal: exp(meanlog + sdlog Z) with Z from the ziggurat (Marsaglia and Tsang 2000) in
+ *     GSL's form, inlined (one generator step for 98.8% of draws), and exp() table-driven
+ *     (fast_exp, within 2 ulp);
  *   - exponential, Pareto II, GPD and Weibull by inversion of their closed-form quantiles; gamma
  *     by gsl_ran_gamma (Marsaglia and Tsang); spliced through ds_sev_sample.
  * Per-loss terms are applied to each loss, aggregate terms to each year's sum.
@@ -33,8 +38,6 @@
  * Risk measures come from ds_risk_select (selection of the needed order statistics, expected
  * linear time) rather than a full sort.
  */
-#define HAVE_INLINE 1 /* GSL's gsl_rng_uniform as an inline function in the hot loop */
-
 #include "actuarial/aggregate.h"
 
 #include <math.h>
