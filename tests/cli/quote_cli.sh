@@ -52,6 +52,7 @@ expect_error 65 "assets[0].impacts[0].object" -- grade <(sed 's/economic_operati
 
 # Save and bind: the policy keeps the quote's premium; a second bind is refused.
 db=bind.db
+rm -f "$db" "$db"-wal "$db"-shm "$db".*.key
 expect_ok --db "$db" init --origin ledger.demo.cn/P-001
 expect_ok --db "$db" quote "$request" --sims 2000 --save && cp out.txt saved.json
 quote_id=$(json_get saved.json "d['quote_id']")
