@@ -424,3 +424,37 @@ int ds_disc_summarise(ds_agg_result *out, const double *g, size_t n, double h, d
     out->exact_sd = out->has_exact ? esd : NAN;
     return DS_OK;
 }
+
+int ds_disc_plan(double *h, size_t *n_est, double *tail, const ds_agg_model *model,
+                 const ds_agg_options *opts, size_t budget, size_t max_points, ds_error *err)
+{
+    int rc = ds_agg_model_validate(model, err);
+    if (!rc)
+        rc = ds_disc_check_options(opts, err);
+    if (rc)
+        return rc;
+    *tail = opts->tail > 0 ? opts->tail : ds_disc_default_tail(&model->measures);
+    rc = ds_disc_auto_span(h, n_est, model, *tail, budget, err);
+    if (rc && opts->span == 0)
+        return rc;
+    if (opts->span > 0) {
+        /* The automatic pass still tells how far the lattice must reach. */
+        double range = rc ? 0 : (double)(*n_est - 1) * *h;
+        *h = opts->span;
+        *n_est = (size_t)fmin(ceil(range / *h) + 1, 4.0 * (double)max_points);
+        ds_error_clear(err);
+    }
+    if (*n_est > max_points)
+        return ds_error_set(err, DS_EINVAL, "span",
+                            "%g is too small: about %zu points are needed to leave less than "
+                            "the tail %g beyond them, more than the cap %zu; use a larger span",
+                            *h, *n_est, *tail, max_points);
+    return 0;
+}
+
+double ds_disc_elapsed_ms(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}

@@ -21,6 +21,7 @@
 #define DS_ACTUARIAL_DISCRETIZE_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "actuarial/aggregate.h"
 #include "actuarial/error.h"
@@ -72,6 +73,19 @@ double ds_disc_log_pgf(const ds_freq *freq, double z);
  */
 int ds_disc_auto_span(double *h, size_t *n_est, const ds_agg_model *model, double tail,
                       size_t budget, ds_error *err);
+
+/*
+ * The lattice both exact methods start from: validates model and options, takes the tail
+ * (opts->tail, or ds_disc_default_tail) and the span (opts->span, or ds_disc_auto_span with
+ * budget points) and estimates the points needed; refuses (DS_EINVAL naming "span") a plan of
+ * more than max_points. With a given span the automatic pass still tells how far the lattice
+ * must reach.
+ */
+int ds_disc_plan(double *h, size_t *n_est, double *tail, const ds_agg_model *model,
+                 const ds_agg_options *opts, size_t budget, size_t max_points, ds_error *err);
+
+/* Milliseconds on the monotonic clock since t0, for elapsed_ms. */
+double ds_disc_elapsed_ms(const struct timespec *t0);
 
 /*
  * The compound distribution on an FFT of size n (a power of two, >= 2) with exponential

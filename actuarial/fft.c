@@ -60,44 +60,16 @@ int ds_fft_compound(double *g, const double *f, size_t n, const ds_freq *freq, d
     return DS_OK;
 }
 
-static double elapsed_ms_since(const struct timespec *t0)
-{
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
 int ds_agg_fft(ds_agg_result *out, const ds_agg_model *model, const ds_agg_options *opts,
                ds_error *err)
 {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    int rc = ds_agg_model_validate(model, err);
-    if (rc)
-        return rc;
-    rc = ds_disc_check_options(opts, err);
-    if (rc)
-        return rc;
-    double tail = opts->tail > 0 ? opts->tail : ds_disc_default_tail(&model->measures);
-
-    double h;
+    double h, tail;
     size_t n_est;
-    rc = ds_disc_auto_span(&h, &n_est, model, tail, FFT_BUDGET, err);
-    if (rc && opts->span == 0)
+    int rc = ds_disc_plan(&h, &n_est, &tail, model, opts, FFT_BUDGET, FFT_MAX_POINTS / 2, err);
+    if (rc)
         return rc;
-    if (opts->span > 0) {
-        /* The automatic pass still tells how far the lattice must reach. */
-        double range = rc ? 0 : (double)(n_est - 1) * h;
-        h = opts->span;
-        n_est = (size_t)fmin(ceil(range / h) + 1, 4.0 * (double)FFT_MAX_POINTS);
-        ds_error_clear(err);
-    }
-
-    if (n_est > FFT_MAX_POINTS / 2)
-        return ds_error_set(err, DS_EINVAL, "span",
-                            "%g is too small: about %zu points are needed to leave less than "
-                            "the tail %g beyond them, more than the cap %zu; use a larger span",
-                            h, n_est, tail, FFT_MAX_POINTS / 2);
     size_t size = FFT_MIN_POINTS;
     while (size < 2 * n_est && size < FFT_MAX_POINTS)
         size *= 2;
@@ -149,7 +121,7 @@ int ds_agg_fft(ds_agg_result *out, const ds_agg_model *model, const ds_agg_optio
     if (rc)
         goto out;
     out->tilt = theta;
-    out->elapsed_ms = elapsed_ms_since(&t0);
+    out->elapsed_ms = ds_disc_elapsed_ms(&t0);
 out:
     free(g);
     return rc;

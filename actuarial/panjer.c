@@ -132,13 +132,6 @@ static panjer_kernel choose_kernel(void)
     return k;
 }
 
-static double elapsed_ms_since(const struct timespec *t0)
-{
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
 
 int ds_panjer_compound(double *g, size_t *points, double *tail_mass, const double *f, size_t n,
                        const ds_freq *freq, double tail, ds_error *err)
@@ -242,32 +235,11 @@ int ds_agg_panjer(ds_agg_result *out, const ds_agg_model *model, const ds_agg_op
 {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    int rc = ds_agg_model_validate(model, err);
-    if (rc)
-        return rc;
-    rc = ds_disc_check_options(opts, err);
-    if (rc)
-        return rc;
-    double tail = opts->tail > 0 ? opts->tail : ds_disc_default_tail(&model->measures);
-
-    double h;
+    double h, tail;
     size_t n_est;
-    rc = ds_disc_auto_span(&h, &n_est, model, tail, PANJER_BUDGET, err);
-    if (rc && opts->span == 0)
+    int rc = ds_disc_plan(&h, &n_est, &tail, model, opts, PANJER_BUDGET, PANJER_MAX_POINTS, err);
+    if (rc)
         return rc;
-    if (opts->span > 0) {
-        /* The automatic pass still tells how far the lattice must reach. */
-        double range = rc ? 0 : (double)(n_est - 1) * h;
-        h = opts->span;
-        n_est = (size_t)fmin(ceil(range / h) + 1, 4.0 * (double)PANJER_MAX_POINTS);
-        ds_error_clear(err);
-    }
-
-    if (n_est > PANJER_MAX_POINTS)
-        return ds_error_set(err, DS_EINVAL, "span",
-                            "%g is too small: about %zu points are needed to leave less than "
-                            "the tail %g beyond them, more than the cap %zu; use a larger span",
-                            h, n_est, tail, PANJER_MAX_POINTS);
     /* Room for the estimate and a quarter more; if the tail is not reached, twice as much and
        again (the recursion restarts: the work is then at most 4/3 of the last run). */
     size_t cap = n_est + n_est / 4;
@@ -316,7 +288,7 @@ int ds_agg_panjer(ds_agg_result *out, const ds_agg_model *model, const ds_agg_op
     if (rc)
         goto out;
     out->tilt = 0;
-    out->elapsed_ms = elapsed_ms_since(&t0);
+    out->elapsed_ms = ds_disc_elapsed_ms(&t0);
 out:
     free(f);
     free(g);
