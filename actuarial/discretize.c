@@ -16,6 +16,7 @@
  */
 #include "actuarial/discretize.h"
 
+#include <complex.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -392,6 +393,14 @@ int ds_disc_summarise(ds_agg_result *out, const double *g, size_t n, double h, d
                                                : sqrt(fmax(a_m2 - a_m1 * a_m1, 0.0));
     out->mean_stderr = NAN;
     out->prob_zero = prob_zero;
+    if (terms->aggregate_deductible == 0) {
+        /* Rounding moves the payments in (0, h/2) to 0, so the lattice's P(S = 0) is too high
+           by about E[N] F_Y(h/2). Without an aggregate deductible A = 0 exactly when every
+           payment is 0, and that has a closed form: P(A = 0) = P_N(P(Y = 0)), with
+           P(Y = 0) = F_X(deductible) (1 with a zero limit). */
+        double p_y0 = terms->limit == 0 ? 1.0 : ds_sev_cdf(&model->sev, terms->deductible);
+        out->prob_zero = creal(ds_freq_pgf(&model->freq, p_y0));
+    }
     out->n_var = m->n_var;
     for (size_t i = 0; i < m->n_var; i++) {
         out->var[i].p = m->var_p[i];

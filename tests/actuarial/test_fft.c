@@ -129,7 +129,7 @@ static void test_fft__agrees_with_panjer_through_the_api(void)
     ds_agg_model_clear(&m);
 }
 
-static void test_fft__prob_zero_is_the_pgf_at_f0(void)
+static void test_fft__prob_zero_is_the_pgf_at_the_payment_atom(void)
 {
     ds_agg_model m;
     base_model(&m);
@@ -140,9 +140,9 @@ static void test_fft__prob_zero_is_the_pgf_at_f0(void)
     ds_agg_result r;
     ds_error err;
     CU_ASSERT_EQUAL_FATAL(ds_agg_fft(&r, &m, &o, &err), DS_OK);
-    /* P(S = 0) = (1 + beta (1 - f_0))^(-r), beta = mu/size, f_0 = F_X(h/2); FFT error 1e-11 */
-    double f0 = 1 - ds_sev_sf(&m.sev, 750);
-    DS_ASSERT_ABS(r.prob_zero, pow(1 + 1.5 * (1 - f0), -2), 1e-10);
+    /* P(A = 0) = P_N(P(Y = 0)) = (1 + beta (1 - F_X(0)))^(-r), beta = mu/size: the closed form,
+       not the lattice's P(S = 0), which also holds the payments rounded down to 0. */
+    DS_ASSERT_REL(r.prob_zero, pow(1 + 1.5 * (1 - ds_sev_cdf(&m.sev, 0)), -2), 1e-14);
     ds_agg_model_clear(&m);
 }
 
@@ -187,7 +187,8 @@ static const ds_test_case tests[] = {
     {"fft__equals_panjer_on_the_same_severity", test_fft__equals_panjer_on_the_same_severity},
     {"fft__tilting_removes_the_wrap_around", test_fft__tilting_removes_the_wrap_around},
     {"fft__agrees_with_panjer_through_the_api", test_fft__agrees_with_panjer_through_the_api},
-    {"fft__prob_zero_is_the_pgf_at_f0", test_fft__prob_zero_is_the_pgf_at_f0},
+    {"fft__prob_zero_is_the_pgf_at_the_payment_atom",
+     test_fft__prob_zero_is_the_pgf_at_the_payment_atom},
     {"fft__automatic_span_is_reported_and_tail_met",
      test_fft__automatic_span_is_reported_and_tail_met},
     {"fft__rejects_bad_options", test_fft__rejects_bad_options},

@@ -228,7 +228,7 @@ static void lognormal_model(ds_agg_model *m)
     ds_agg_measures_default(&m->measures);
 }
 
-static void test_panjer__prob_zero_is_the_pgf_at_f0(void)
+static void test_panjer__prob_zero_is_the_pgf_at_the_payment_atom(void)
 {
     ds_agg_model m;
     lognormal_model(&m);
@@ -237,9 +237,11 @@ static void test_panjer__prob_zero_is_the_pgf_at_f0(void)
     ds_agg_result r;
     ds_error err;
     CU_ASSERT_EQUAL_FATAL(ds_agg_panjer(&r, &m, &o, &err), DS_OK);
-    /* f_0 = F_Y(h/2) = F_X(d + h/2); P(S = 0) = exp(-lambda (1 - f_0)). */
-    double f0 = 1 - ds_sev_sf(&m.sev, 20000 + 1000);
-    DS_ASSERT_REL(r.prob_zero, exp(-3 * (1 - f0)), 1e-14);
+    /* P(A = 0) = P_N(P(Y = 0)) = exp(-lambda (1 - F_X(d))): the closed form, not the lattice's
+       P(S = 0) = exp(-lambda (1 - F_X(d + h/2))), which also holds the payments in (0, h/2). */
+    DS_ASSERT_REL(r.prob_zero, exp(-3 * (1 - ds_sev_cdf(&m.sev, 20000))), 1e-14);
+    double lattice_zero = exp(-3 * (1 - ds_sev_cdf(&m.sev, 21000)));
+    CU_ASSERT(fabs(r.prob_zero - lattice_zero) > 1e-6);
     CU_ASSERT_STRING_EQUAL(r.discretization, "rounding");
     CU_ASSERT_EQUAL(r.span, 2000);
     CU_ASSERT(r.tail_mass < 1e-6);
@@ -362,7 +364,8 @@ static const ds_test_case tests[] = {
      test_panjer__stops_at_the_first_point_leaving_less_than_the_tail},
     {"panjer__lattice_mean_equals_expected_count_times_payment_mean",
      test_panjer__lattice_mean_equals_expected_count_times_payment_mean},
-    {"panjer__prob_zero_is_the_pgf_at_f0", test_panjer__prob_zero_is_the_pgf_at_f0},
+    {"panjer__prob_zero_is_the_pgf_at_the_payment_atom",
+     test_panjer__prob_zero_is_the_pgf_at_the_payment_atom},
     {"panjer__aggregate_terms_mean_is_the_lattice_sum",
      test_panjer__aggregate_terms_mean_is_the_lattice_sum},
     {"panjer__mean_and_sd_match_closed_form_within_discretisation_error",
