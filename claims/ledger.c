@@ -30,6 +30,7 @@ struct ds_ledger {
     ds_db *db;
     ds_ledger_store *store;
     ds_ledger_log log;
+    uint64_t known_size; /* the largest size read so far: the log only grows */
 };
 
 /* The node source handed to ds_merkle_*: reads stored hashes of one log. */
@@ -48,8 +49,8 @@ static int source_node(void *ctx, unsigned level, uint64_t index, uint8_t out[32
 /* ---------------------------------------------------------------------------------------- */
 /* Creating and opening logs                                                                 */
 
-int ds_ledger_create(ds_db *db, const char *origin, const char *key_path,
-                     char **out_verifier_key, ds_error *err)
+int ds_ledger_create(ds_db *db, const char *origin, const char *key_path, char **out_verifier_key,
+                     ds_error *err)
 {
     if (out_verifier_key)
         *out_verifier_key = NULL;
@@ -71,8 +72,8 @@ int ds_ledger_create(ds_db *db, const char *origin, const char *key_path,
     rc = ds_ledger_store_find_log(store, &existing, origin, err);
     if (rc == 0) {
         ds_ledger_log_clear(&existing);
-        rc = ds_error_set(err, DS_ECONFLICT, "origin", "a log named \"%s\" already exists",
-                          origin);
+        rc =
+            ds_error_set(err, DS_ECONFLICT, "origin", "a log named \"%s\" already exists", origin);
         goto out;
     }
     if (rc != DS_ENOTFOUND)
@@ -159,17 +160,29 @@ const char *ds_ledger_verifier_key(const ds_ledger *ledger)
     return ledger->log.verifier_key;
 }
 
+int ds_ledger_read_begin(ds_ledger *ledger, ds_error *err)
+{
+    return ds_ledger_store_read_begin(ledger->store, err);
+}
+
+void ds_ledger_read_end(ds_ledger *ledger)
+{
+    ds_ledger_store_read_end(ledger->store);
+}
+
 int ds_ledger_size(ds_ledger *ledger, uint64_t *out, ds_error *err)
 {
-    return ds_ledger_store_size(ledger->store, ledger->log.id, out, err);
+    int rc = ds_ledger_store_size(ledger->store, ledger->log.id, out, err);
+    if (!rc && *out > ledger->known_size)
+        ledger->known_size = *out;
+    return rc;
 }
 
 /* ---------------------------------------------------------------------------------------- */
 /* Appending                                                                                 */
 
 /* Loads the right frontier of a log of `size` leaves: frontier[l] for each bit l of size. */
-static int load_frontier(ds_ledger *ledger, uint64_t size, uint8_t frontier[64][32],
-                         ds_error *err)
+static int load_frontier(ds_ledger *ledger, uint64_t size, uint8_t frontier[64][32], ds_error *err)
 {
     for (unsigned l = 0; l < 64; l++) {
         if (!(size >> l & 1))
@@ -235,8 +248,7 @@ typedef struct append_ctx {
 static int store_node(void *ctx, unsigned level, uint64_t idx, const uint8_t hash[32])
 {
     append_ctx *a = ctx;
-    return ds_ledger_store_put_node(a->ledger->store, a->ledger->log.id, level, idx, hash,
-                                    a->err);
+    return ds_ledger_store_put_node(a->ledger->store, a->ledger->log.id, level, idx, hash, a->err);
 }
 
 int ds_ledger_append_raw(ds_ledger *ledger, const uint8_t *const *entries, const size_t *lens,
@@ -277,9 +289,8 @@ fail:
     return rc;
 }
 
-int ds_ledger_append(ds_ledger *ledger, const cJSON *const *records, size_t n,
-                     const size_t *lines, uint64_t *first_index, uint64_t *new_size,
-                     ds_error *err)
+int ds_ledger_append(ds_ledger *ledger, const cJSON *const *records, size_t n, const size_t *lines,
+                     uint64_t *first_index, uint64_t *new_size, ds_error *err)
 {
     char **texts = calloc(n ? n : 1, sizeof *texts);
     size_t *lens = calloc(n ? n : 1, sizeof *lens);
@@ -324,6 +335,9 @@ out:
 
 static int check_size(ds_ledger *ledger, uint64_t size, const char *field, ds_error *err)
 {
+    /* Entries are never removed, so a size within one seen before needs no query. */
+    if (size <= ledger->known_size)
+        return 0;
     uint64_t current;
     int rc = ds_ledger_size(ledger, &current, err);
     if (rc)
@@ -334,7 +348,7 @@ static int check_size(ds_ledger *ledger, uint64_t size, const char *field, ds_er
     return 0;
 }
 
-int ds_ledger_root(ds_ledger *ledger, uint64_t size, uint8_t out[DS_MERKLE_HASH_SIZE],
+static int root_in(ds_ledger *ledger, uint64_t size, uint8_t out[DS_MERKLE_HASH_SIZE],
                    ds_error *err)
 {
     int rc = check_size(ledger, size, "size", err);
@@ -363,9 +377,14 @@ static int entry_leaf(ds_ledger *ledger, uint64_t index, uint8_t leaf[32], char 
     return 0;
 }
 
+/*
+ * Proofs and entry checks run without a read transaction: the entry and the stored hashes they
+ * read never change once written, and once the cache is warm a proof is a single query, which
+ * costs less than a BEGIN and COMMIT around it.
+ */
 int ds_ledger_prove(ds_ledger *ledger, uint64_t index, uint64_t size,
-                    uint8_t leaf_hash[DS_MERKLE_HASH_SIZE],
-                    uint8_t path[][DS_MERKLE_HASH_SIZE], size_t *n_path, ds_error *err)
+                    uint8_t leaf_hash[DS_MERKLE_HASH_SIZE], uint8_t path[][DS_MERKLE_HASH_SIZE],
+                    size_t *n_path, ds_error *err)
 {
     *n_path = 0;
     int rc = check_size(ledger, size, "size", err);
@@ -382,7 +401,7 @@ int ds_ledger_prove(ds_ledger *ledger, uint64_t index, uint64_t size,
     return ds_merkle_inclusion_proof(path, n_path, index, size, source_node, &src, err);
 }
 
-int ds_ledger_consistency(ds_ledger *ledger, uint64_t from, uint64_t to,
+static int consistency_in(ds_ledger *ledger, uint64_t from, uint64_t to,
                           uint8_t path[][DS_MERKLE_HASH_SIZE], size_t *n_path, ds_error *err)
 {
     *n_path = 0;
@@ -469,13 +488,13 @@ typedef struct verify_ctx {
     ds_ledger *ledger;
     ds_error *err;
     uint64_t log_size;
-    uint64_t next;      /* the index the scan expects next */
+    uint64_t next; /* the index the scan expects next */
     uint64_t n_nodes;
     uint8_t frontier[64][32];
     stored_checkpoint *cps;
     size_t n_cps, cap_cps;
     size_order *by_size; /* cps sorted by size */
-    size_t next_cp;     /* next position in by_size */
+    size_t next_cp;      /* next position in by_size */
 } verify_ctx;
 
 static int collect_checkpoint(void *ctx, const ds_ledger_checkpoint_row *row)
@@ -525,12 +544,12 @@ static int check_node(void *ctx, unsigned level, uint64_t idx, const uint8_t has
     uint64_t first = idx << level, last = ((idx + 1) << level) - 1;
     ds_error inner;
     ds_error_clear(&inner);
-    int rc = ds_ledger_store_node_uncached(v->ledger->store, v->ledger->log.id, level, idx,
-                                           stored, &inner);
+    int rc = ds_ledger_store_node_uncached(v->ledger->store, v->ledger->log.id, level, idx, stored,
+                                           &inner);
     if (rc == DS_ENOTFOUND || rc == DS_EMISMATCH || (!rc && memcmp(stored, hash, 32) != 0))
         return ds_error_set(v->err, DS_EMISMATCH, "nodes",
-                            "subtree hash at level %u index %llu (entries %llu..%llu) %s",
-                            level, (unsigned long long)idx, (unsigned long long)first,
+                            "subtree hash at level %u index %llu (entries %llu..%llu) %s", level,
+                            (unsigned long long)idx, (unsigned long long)first,
                             (unsigned long long)last,
                             rc == DS_ENOTFOUND ? "is missing"
                             : rc               ? "is not 32 bytes"
@@ -607,7 +626,7 @@ static int by_size_cmp(const void *a, const void *b)
     return sa < sb ? -1 : sa > sb;
 }
 
-int ds_ledger_verify(ds_ledger *ledger, ds_ledger_verify_report *report, ds_error *err)
+static int verify_in(ds_ledger *ledger, ds_ledger_verify_report *report, ds_error *err)
 {
     verify_ctx *v = calloc(1, sizeof *v);
     ds_verifier *verifier = NULL;
@@ -619,8 +638,8 @@ int ds_ledger_verify(ds_ledger *ledger, ds_ledger_verify_report *report, ds_erro
     if (rc)
         goto out;
     if ((rc = ds_ledger_size(ledger, &v->log_size, err)) ||
-        (rc = ds_ledger_store_each_checkpoint(ledger->store, ledger->log.id, collect_checkpoint,
-                                              v, err)))
+        (rc = ds_ledger_store_each_checkpoint(ledger->store, ledger->log.id, collect_checkpoint, v,
+                                              err)))
         goto out;
     v->by_size = malloc((v->n_cps ? v->n_cps : 1) * sizeof *v->by_size);
     if (!v->by_size) {
@@ -820,15 +839,13 @@ int ds_ledger_verify_consistency(const char *verifier_key, const char *old_note,
     return rc;
 }
 
-int ds_ledger_verify_extends(ds_ledger *ledger, const char *verifier_key, const char *old_note,
+static int verify_extends_in(ds_ledger *ledger, const char *verifier_key, const char *old_note,
                              const char *new_note, ds_error *err)
 {
     ds_checkpoint old_cp, new_cp;
-    int rc = open_note(&old_cp, verifier_key, old_note, ledger->log.origin, "old checkpoint",
-                       err);
+    int rc = open_note(&old_cp, verifier_key, old_note, ledger->log.origin, "old checkpoint", err);
     if (!rc)
-        rc = open_note(&new_cp, verifier_key, new_note, ledger->log.origin, "new checkpoint",
-                       err);
+        rc = open_note(&new_cp, verifier_key, new_note, ledger->log.origin, "new checkpoint", err);
     if (rc)
         return rc;
     uint64_t size;
@@ -857,5 +874,51 @@ int ds_ledger_verify_extends(ds_ledger *ledger, const char *verifier_key, const 
                             inner.message);
     if (rc && err)
         *err = inner;
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Public reads: each runs in one read transaction (one snapshot, locks taken once).         */
+
+int ds_ledger_root(ds_ledger *ledger, uint64_t size, uint8_t out[DS_MERKLE_HASH_SIZE],
+                   ds_error *err)
+{
+    int rc = ds_ledger_store_read_begin(ledger->store, err);
+    if (rc)
+        return rc;
+    rc = root_in(ledger, size, out, err);
+    ds_ledger_store_read_end(ledger->store);
+    return rc;
+}
+
+int ds_ledger_consistency(ds_ledger *ledger, uint64_t from, uint64_t to,
+                          uint8_t path[][DS_MERKLE_HASH_SIZE], size_t *n_path, ds_error *err)
+{
+    int rc = ds_ledger_store_read_begin(ledger->store, err);
+    if (rc)
+        return rc;
+    rc = consistency_in(ledger, from, to, path, n_path, err);
+    ds_ledger_store_read_end(ledger->store);
+    return rc;
+}
+
+int ds_ledger_verify(ds_ledger *ledger, ds_ledger_verify_report *report, ds_error *err)
+{
+    int rc = ds_ledger_store_read_begin(ledger->store, err);
+    if (rc)
+        return rc;
+    rc = verify_in(ledger, report, err);
+    ds_ledger_store_read_end(ledger->store);
+    return rc;
+}
+
+int ds_ledger_verify_extends(ds_ledger *ledger, const char *verifier_key, const char *old_note,
+                             const char *new_note, ds_error *err)
+{
+    int rc = ds_ledger_store_read_begin(ledger->store, err);
+    if (rc)
+        return rc;
+    rc = verify_extends_in(ledger, verifier_key, old_note, new_note, err);
+    ds_ledger_store_read_end(ledger->store);
     return rc;
 }

@@ -59,6 +59,14 @@ const char *ds_ledger_origin(const ds_ledger *ledger);
 const char *ds_ledger_key_path(const ds_ledger *ledger);
 const char *ds_ledger_verifier_key(const ds_ledger *ledger);
 
+/*
+ * Optional: reads between ds_ledger_read_begin and ds_ledger_read_end (a batch of proofs, the
+ * entries of a claim) share one snapshot of the database and take its locks once. Pairs nest;
+ * between them the ledger must not append or checkpoint.
+ */
+int ds_ledger_read_begin(ds_ledger *ledger, ds_error *err);
+void ds_ledger_read_end(ds_ledger *ledger);
+
 /* The number of entries (as stored: not a trusted size; see the file comment). */
 int ds_ledger_size(ds_ledger *ledger, uint64_t *out, ds_error *err);
 

@@ -21,13 +21,16 @@ enum {
     ST_SIZE_GET,
     ST_SIZE_SET,
     ST_ENTRY_INSERT,
-    ST_ENTRY_GET,
     ST_LEAF_GET,
     ST_NODE_INSERT,
     ST_NODE_GET,
+    ST_NODE_RANGE,
+    ST_ENTRY_PAIR,
     ST_NODE_COUNT,
     ST_CHECKPOINT_INSERT,
     ST_CHECKPOINT_LATEST,
+    ST_READ_BEGIN,
+    ST_READ_END,
     N_STATEMENTS
 };
 
@@ -43,38 +46,77 @@ static const char *const statement_sql[N_STATEMENTS] = {
     [ST_SIZE_SET] = "UPDATE logs SET size = ?2 WHERE id = ?1",
     [ST_ENTRY_INSERT] =
         "INSERT INTO entries (log_id, idx, leaf_hash, entry) VALUES (?1, ?2, ?3, ?4)",
-    [ST_ENTRY_GET] = "SELECT entry FROM entries WHERE log_id = ?1 AND idx = ?2",
     [ST_LEAF_GET] = "SELECT leaf_hash FROM entries WHERE log_id = ?1 AND idx = ?2",
     [ST_NODE_INSERT] = "INSERT INTO nodes (log_id, level, idx, hash) VALUES (?1, ?2, ?3, ?4)",
     [ST_NODE_GET] = "SELECT hash FROM nodes WHERE log_id = ?1 AND level = ?2 AND idx = ?3",
+    [ST_NODE_RANGE] = "SELECT idx, hash FROM nodes WHERE log_id = ?1 AND level = ?2"
+                      " AND idx >= ?3 AND idx < ?4",
+    [ST_ENTRY_PAIR] = "SELECT idx, entry, leaf_hash FROM entries WHERE log_id = ?1"
+                      " AND idx >= ?2 AND idx <= ?3",
     [ST_NODE_COUNT] = "SELECT count(*) FROM nodes WHERE log_id = ?1",
     [ST_CHECKPOINT_INSERT] = "INSERT INTO checkpoints (log_id, size, root, note, created)"
                              " VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_CHECKPOINT_LATEST] =
         "SELECT note FROM checkpoints WHERE log_id = ?1 ORDER BY id DESC LIMIT 1",
+    [ST_READ_BEGIN] = "BEGIN DEFERRED",
+    [ST_READ_END] = "COMMIT",
 };
 
 /*
- * Direct-mapped cache of node hashes. 2^15 slots (1.5 MiB) hold every node at level >= 5 of a
- * million-entry log, so a random inclusion proof on such a log reads only its lowest few levels
- * from SQLite.
+ * Node cache, in two parts, because a point lookup in SQLite costs microseconds and a proof
+ * needs about log2(n) of them:
+ *   - levels >= 1 are cached in chunks of CHUNK_LEN consecutive hashes of one level, each
+ *     loaded by one range query on the nodes primary key, kept in an open-addressing table
+ *     (linear probing, at most half full). A random proof on a million-entry log touches one
+ *     chunk per level, and the whole upper tree of such a log (about 7,800 chunks, 32 MiB)
+ *     fits. At CHUNK_MAX chunks (about 68 MiB) the table is emptied and refilled, which bounds
+ *     the memory whatever the log size.
+ *   - leaf hashes (level 0) are cached one by one in a direct-mapped table; reading an entry
+ *     also reads its sibling's leaf hash in the same query, which is the one leaf hash its
+ *     inclusion proof needs.
+ * A chunk at the right edge of a level is partly filled; a miss inside a loaded chunk reloads
+ * it (the log may have grown since), so the cache never answers "absent" from stale data.
  */
-#define CACHE_BITS 15
-#define CACHE_SLOTS ((size_t)1 << CACHE_BITS)
+#define CHUNK_BITS 7
+#define CHUNK_LEN ((uint64_t)1 << CHUNK_BITS)
+#define CHUNK_MAX ((size_t)1 << 14)
+#define CHUNK_TABLE (2 * CHUNK_MAX)
+#define LEAF_SLOTS ((size_t)1 << 12)
 
-typedef struct cache_slot {
+typedef struct chunk {
+    uint8_t present[CHUNK_LEN / 8];
+    uint8_t damaged[CHUNK_LEN / 8]; /* stored value not 32 bytes */
+    uint8_t hash[CHUNK_LEN][32];
+} chunk;
+
+/*
+ * A table slot: the key and the length of the chunk's gap-free prefix sit beside the pointer,
+ * so a hit costs one cache line for the slot and one for the hash.
+ */
+typedef struct chunk_ref {
+    int64_t log_id;
+    uint64_t base; /* index of the chunk's first hash, a multiple of CHUNK_LEN */
+    uint32_t level;
+    uint32_t n_prefix; /* hashes 0..n_prefix-1 are present; 0 also when not loaded */
+    chunk *c;          /* NULL: a free slot */
+} chunk_ref;
+
+typedef struct leaf_slot {
     int64_t log_id;
     uint64_t idx;
-    uint32_t level;
-    uint32_t is_valid;
+    int is_valid;
     uint8_t hash[32];
-} cache_slot;
+} leaf_slot;
 
 struct ds_ledger_store {
     ds_db *db;
     sqlite3 *handle;
     sqlite3_stmt *stmt[N_STATEMENTS];
-    cache_slot *cache;
+    chunk_ref *chunks; /* CHUNK_TABLE slots */
+    size_t n_chunks;
+    leaf_slot *leaves; /* LEAF_SLOTS */
+    int read_depth;    /* nesting of ds_ledger_store_read_begin */
+    int is_reading;    /* the outermost read_begin opened a transaction */
 };
 
 static int fail(ds_ledger_store *store, ds_error *err, const char *what)
@@ -105,6 +147,18 @@ void ds_ledger_log_clear(ds_ledger_log *log)
     memset(log, 0, sizeof *log);
 }
 
+/* Empties the chunk table. */
+static void forget_chunks(ds_ledger_store *store)
+{
+    if (!store->chunks)
+        return;
+    for (size_t i = 0; i < CHUNK_TABLE; i++) {
+        free(store->chunks[i].c);
+        memset(&store->chunks[i], 0, sizeof store->chunks[i]);
+    }
+    store->n_chunks = 0;
+}
+
 int ds_ledger_store_new(ds_ledger_store **out, ds_db *db, ds_error *err)
 {
     *out = NULL;
@@ -113,10 +167,22 @@ int ds_ledger_store_new(ds_ledger_store **out, ds_db *db, ds_error *err)
         return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
     store->db = db;
     store->handle = ds_db_handle(db);
-    store->cache = calloc(CACHE_SLOTS, sizeof *store->cache);
-    if (!store->cache) {
-        free(store);
+    store->chunks = calloc(CHUNK_TABLE, sizeof *store->chunks);
+    store->leaves = calloc(LEAF_SLOTS, sizeof *store->leaves);
+    if (!store->chunks || !store->leaves) {
+        ds_ledger_store_free(store);
         return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+    }
+    /*
+     * Proofs read entries and nodes at random: let SQLite map the file (no read system call per
+     * page) and keep up to 64 MiB of pages. Both are limits, not allocations; they apply to this
+     * connection only.
+     */
+    if (sqlite3_exec(store->handle, "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-65536", NULL,
+                     NULL, NULL) != SQLITE_OK) {
+        int rc = fail(store, err, "configuring the connection");
+        ds_ledger_store_free(store);
+        return rc;
     }
     for (int i = 0; i < N_STATEMENTS; i++) {
         if (sqlite3_prepare_v3(store->handle, statement_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
@@ -136,7 +202,9 @@ void ds_ledger_store_free(ds_ledger_store *store)
         return;
     for (int i = 0; i < N_STATEMENTS; i++)
         sqlite3_finalize(store->stmt[i]);
-    free(store->cache);
+    forget_chunks(store);
+    free(store->chunks);
+    free(store->leaves);
     free(store);
 }
 
@@ -162,7 +230,36 @@ int ds_ledger_store_commit(ds_ledger_store *store, ds_error *err)
 void ds_ledger_store_rollback(ds_ledger_store *store)
 {
     ds_db_rollback(store->db);
-    memset(store->cache, 0, CACHE_SLOTS * sizeof *store->cache);
+    /* What the transaction wrote may be cached: forget everything. */
+    forget_chunks(store);
+    memset(store->leaves, 0, LEAF_SLOTS * sizeof *store->leaves);
+}
+
+int ds_ledger_store_read_begin(ds_ledger_store *store, ds_error *err)
+{
+    /* Nested: only the outermost call opens (and its matching end closes) the transaction;
+     * inside a write transaction there is nothing to open. */
+    if (store->read_depth++ > 0 || !sqlite3_get_autocommit(store->handle))
+        return 0;
+    int rc = sqlite3_step(store->stmt[ST_READ_BEGIN]);
+    sqlite3_reset(store->stmt[ST_READ_BEGIN]);
+    if (rc != SQLITE_DONE) {
+        store->read_depth--;
+        return fail(store, err, "starting a read transaction");
+    }
+    store->is_reading = 1;
+    return 0;
+}
+
+void ds_ledger_store_read_end(ds_ledger_store *store)
+{
+    if (store->read_depth == 0 || --store->read_depth > 0 || !store->is_reading)
+        return;
+    store->is_reading = 0;
+    /* A read-only transaction has nothing to lose: COMMIT only releases the snapshot. */
+    if (sqlite3_step(store->stmt[ST_READ_END]) != SQLITE_DONE)
+        ds_db_rollback(store->db);
+    sqlite3_reset(store->stmt[ST_READ_END]);
 }
 
 static char *dup_column(sqlite3_stmt *stmt, int col)
@@ -296,15 +393,14 @@ int ds_ledger_store_size(ds_ledger_store *store, int64_t log_id, uint64_t *out, 
         *out = (uint64_t)size;
         return 0;
     }
-    rc = rc == SQLITE_DONE ? ds_error_set(err, DS_ENOTFOUND, "log", "no log with id %lld",
-                                          (long long)log_id)
-                           : fail(store, err, "reading the log size");
+    rc = rc == SQLITE_DONE
+             ? ds_error_set(err, DS_ENOTFOUND, "log", "no log with id %lld", (long long)log_id)
+             : fail(store, err, "reading the log size");
     done(stmt);
     return rc;
 }
 
-int ds_ledger_store_set_size(ds_ledger_store *store, int64_t log_id, uint64_t size,
-                             ds_error *err)
+int ds_ledger_store_set_size(ds_ledger_store *store, int64_t log_id, uint64_t size, ds_error *err)
 {
     sqlite3_stmt *stmt = store->stmt[ST_SIZE_SET];
     sqlite3_bind_int64(stmt, 1, log_id);
@@ -333,41 +429,78 @@ int ds_ledger_store_put_entry(ds_ledger_store *store, int64_t log_id, uint64_t i
     return 0;
 }
 
+/*
+ * The slot of (log, level, key): the SplitMix64 finaliser (Steele, Lea and Flood 2014) mixes
+ * every input bit into the low bits the table uses, so neighbouring keys and equal keys of
+ * different levels do not collide systematically.
+ */
+static size_t slot_of(int64_t log_id, unsigned level, uint64_t key, size_t n_slots)
+{
+    uint64_t h = key + ((uint64_t)level << 58) + (uint64_t)log_id * 0x9E3779B97F4A7C15u;
+    h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9u;
+    h = (h ^ (h >> 27)) * 0x94D049BB133111EBu;
+    h ^= h >> 31;
+    return (size_t)(h & (n_slots - 1));
+}
+
+static void leaf_remember(ds_ledger_store *store, int64_t log_id, uint64_t idx,
+                          const uint8_t hash[32])
+{
+    leaf_slot *slot = &store->leaves[slot_of(log_id, 0, idx, LEAF_SLOTS)];
+    slot->log_id = log_id;
+    slot->idx = idx;
+    slot->is_valid = 1;
+    memcpy(slot->hash, hash, 32);
+}
+
 int ds_ledger_store_get_entry(ds_ledger_store *store, int64_t log_id, uint64_t idx,
                               uint8_t **entry, size_t *len, ds_error *err)
 {
     *entry = NULL;
     *len = 0;
-    sqlite3_stmt *stmt = store->stmt[ST_ENTRY_GET];
+    /* The sibling's leaf hash comes with the entry: it is the first hash of the entry's proof. */
+    sqlite3_stmt *stmt = store->stmt[ST_ENTRY_PAIR];
     sqlite3_bind_int64(stmt, 1, log_id);
-    bind_u64(stmt, 2, idx);
-    int rc = sqlite3_step(stmt);
-    if (rc != SQLITE_ROW) {
-        rc = rc == SQLITE_DONE
-                 ? ds_error_set(err, DS_ENOTFOUND, "index", "no entry %llu in the log",
-                                (unsigned long long)idx)
-                 : fail(store, err, "reading an entry");
+    bind_u64(stmt, 2, idx & ~(uint64_t)1);
+    bind_u64(stmt, 3, idx | 1);
+    int rc;
+    uint8_t *copy = NULL;
+    size_t n = 0;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        uint64_t row_idx = (uint64_t)sqlite3_column_int64(stmt, 0);
+        if (row_idx != idx) {
+            if (sqlite3_column_bytes(stmt, 2) == 32)
+                leaf_remember(store, log_id, row_idx, sqlite3_column_blob(stmt, 2));
+            continue;
+        }
+        const void *blob = sqlite3_column_blob(stmt, 1);
+        n = (size_t)sqlite3_column_bytes(stmt, 1);
+        copy = malloc(n + 1);
+        if (!copy) {
+            done(stmt);
+            return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+        }
+        if (n)
+            memcpy(copy, blob, n);
+        copy[n] = '\0';
+    }
+    if (rc != SQLITE_DONE) {
+        free(copy);
+        rc = fail(store, err, "reading an entry");
         done(stmt);
         return rc;
     }
-    const void *blob = sqlite3_column_blob(stmt, 0);
-    size_t n = (size_t)sqlite3_column_bytes(stmt, 0);
-    uint8_t *copy = malloc(n + 1);
-    if (!copy) {
-        done(stmt);
-        return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
-    }
-    if (n)
-        memcpy(copy, blob, n);
-    copy[n] = '\0';
     done(stmt);
+    if (!copy)
+        return ds_error_set(err, DS_ENOTFOUND, "index", "no entry %llu in the log",
+                            (unsigned long long)idx);
     *entry = copy;
     *len = n;
     return 0;
 }
 
-int ds_ledger_store_put_node(ds_ledger_store *store, int64_t log_id, unsigned level,
-                             uint64_t idx, const uint8_t hash[32], ds_error *err)
+int ds_ledger_store_put_node(ds_ledger_store *store, int64_t log_id, unsigned level, uint64_t idx,
+                             const uint8_t hash[32], ds_error *err)
 {
     sqlite3_stmt *stmt = store->stmt[ST_NODE_INSERT];
     sqlite3_bind_int64(stmt, 1, log_id);
@@ -400,11 +533,10 @@ int ds_ledger_store_node_uncached(ds_ledger_store *store, int64_t log_id, unsign
     }
     int rc = sqlite3_step(stmt);
     if (rc != SQLITE_ROW) {
-        rc = rc == SQLITE_DONE
-                 ? ds_error_set(err, DS_ENOTFOUND, "nodes",
-                                "no stored hash at level %u index %llu", level,
-                                (unsigned long long)idx)
-                 : fail(store, err, "reading a tree node");
+        rc = rc == SQLITE_DONE ? ds_error_set(err, DS_ENOTFOUND, "nodes",
+                                              "no stored hash at level %u index %llu", level,
+                                              (unsigned long long)idx)
+                               : fail(store, err, "reading a tree node");
         done(stmt);
         return rc;
     }
@@ -419,31 +551,97 @@ int ds_ledger_store_node_uncached(ds_ledger_store *store, int64_t log_id, unsign
     return 0;
 }
 
-static size_t cache_index(int64_t log_id, unsigned level, uint64_t idx)
+/* Loads (or reloads) chunk c for (log_id, level, base) with one range query. */
+static int chunk_load(ds_ledger_store *store, chunk_ref *ref, ds_error *err)
 {
-    /* A multiplicative hash (Knuth, TAOCP 6.4) spreads neighbouring indices over the slots. */
-    uint64_t key = (idx * 0x9E3779B97F4A7C15u) ^ ((uint64_t)level << 56) ^
-                   ((uint64_t)log_id * 0xC2B2AE3D27D4EB4Fu);
-    key ^= key >> 29;
-    return (size_t)(key & (CACHE_SLOTS - 1));
+    chunk *c = ref->c;
+    int64_t log_id = ref->log_id;
+    unsigned level = ref->level;
+    uint64_t base = ref->base;
+    ref->n_prefix = 0;
+    memset(c->present, 0, sizeof c->present);
+    memset(c->damaged, 0, sizeof c->damaged);
+    sqlite3_stmt *stmt = store->stmt[ST_NODE_RANGE];
+    sqlite3_bind_int64(stmt, 1, log_id);
+    sqlite3_bind_int(stmt, 2, (int)level);
+    bind_u64(stmt, 3, base);
+    bind_u64(stmt, 4, base + CHUNK_LEN);
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        uint64_t off = (uint64_t)sqlite3_column_int64(stmt, 0) - base;
+        if (off >= CHUNK_LEN)
+            continue;
+        if (sqlite3_column_bytes(stmt, 1) != 32) {
+            c->damaged[off / 8] |= (uint8_t)(1u << off % 8);
+            continue;
+        }
+        memcpy(c->hash[off], sqlite3_column_blob(stmt, 1), 32);
+        c->present[off / 8] |= (uint8_t)(1u << off % 8);
+    }
+    if (rc != SQLITE_DONE) {
+        rc = fail(store, err, "reading tree nodes");
+        done(stmt);
+        return rc;
+    }
+    done(stmt);
+    while (ref->n_prefix < CHUNK_LEN && (c->present[ref->n_prefix / 8] >> ref->n_prefix % 8 & 1))
+        ref->n_prefix++;
+    return 0;
 }
 
 int ds_ledger_store_node(ds_ledger_store *store, int64_t log_id, unsigned level, uint64_t idx,
                          uint8_t out[32], ds_error *err)
 {
-    cache_slot *slot = &store->cache[cache_index(log_id, level, idx)];
-    if (slot->is_valid && slot->log_id == log_id && slot->level == level && slot->idx == idx) {
-        memcpy(out, slot->hash, 32);
+    if (level == 0) {
+        leaf_slot *slot = &store->leaves[slot_of(log_id, 0, idx, LEAF_SLOTS)];
+        if (slot->is_valid && slot->log_id == log_id && slot->idx == idx) {
+            memcpy(out, slot->hash, 32);
+            return 0;
+        }
+        int rc = ds_ledger_store_node_uncached(store, log_id, 0, idx, out, err);
+        if (!rc)
+            leaf_remember(store, log_id, idx, out);
+        return rc;
+    }
+    uint64_t base = idx & ~(CHUNK_LEN - 1), off = idx - base;
+    size_t at = slot_of(log_id, level, base >> CHUNK_BITS, CHUNK_TABLE);
+    chunk_ref *ref;
+    while ((ref = &store->chunks[at])->c &&
+           !(ref->log_id == log_id && ref->level == level && ref->base == base))
+        at = (at + 1) & (CHUNK_TABLE - 1);
+    if (ref->c && off < ref->n_prefix) {
+        memcpy(out, ref->c->hash[off], 32);
         return 0;
     }
-    int rc = ds_ledger_store_node_uncached(store, log_id, level, idx, out, err);
-    if (rc)
-        return rc;
-    slot->is_valid = 1;
-    slot->log_id = log_id;
-    slot->level = level;
-    slot->idx = idx;
-    memcpy(slot->hash, out, 32);
+    if (!ref->c) {
+        if (store->n_chunks == CHUNK_MAX) {
+            forget_chunks(store);
+            ref = &store->chunks[slot_of(log_id, level, base >> CHUNK_BITS, CHUNK_TABLE)];
+        }
+        if (!(ref->c = calloc(1, sizeof *ref->c)))
+            return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+        ref->log_id = log_id;
+        ref->level = level;
+        ref->base = base;
+        ref->n_prefix = 0;
+        store->n_chunks++;
+    }
+    /* New, or loaded before this hash was appended, or missing after a gap (then say so). */
+    chunk *c = ref->c;
+    if (ref->n_prefix == 0 || !(c->present[off / 8] >> off % 8 & 1)) {
+        int rc = chunk_load(store, ref, err);
+        if (rc)
+            return rc;
+        if (c->damaged[off / 8] >> off % 8 & 1)
+            return ds_error_set(err, DS_EMISMATCH, "nodes",
+                                "stored hash at level %u index %llu is not 32 bytes", level,
+                                (unsigned long long)idx);
+        if (!(c->present[off / 8] >> off % 8 & 1))
+            return ds_error_set(err, DS_ENOTFOUND, "nodes",
+                                "no stored hash at level %u index %llu", level,
+                                (unsigned long long)idx);
+    }
+    memcpy(out, c->hash[off], 32);
     return 0;
 }
 

@@ -61,6 +61,15 @@ int ds_ledger_store_begin(ds_ledger_store *store, ds_error *err);
 int ds_ledger_store_commit(ds_ledger_store *store, ds_error *err);
 void ds_ledger_store_rollback(ds_ledger_store *store);
 
+/*
+ * Read transactions: every read between _read_begin and _read_end sees one snapshot of the
+ * database and the locks are taken once, not once per statement (a proof makes O(log n)
+ * lookups). Calls nest: only the outermost pair opens and closes the transaction, and inside a
+ * write transaction they do nothing.
+ */
+int ds_ledger_store_read_begin(ds_ledger_store *store, ds_error *err);
+void ds_ledger_store_read_end(ds_ledger_store *store);
+
 /* Inserts a log of size 0. DS_ECONFLICT ("origin") when the origin exists. */
 int ds_ledger_store_create_log(ds_ledger_store *store, int64_t *out_id, const char *origin,
                                const char *key_path, const char *verifier_key, ds_error *err);
