@@ -256,6 +256,32 @@ static void test_montecarlo__every_frequency_has_the_right_mean_and_sd(void)
     assert_prob_within_5se(r.prob_zero, pow(0.7, 10), 100000);
 }
 
+static void test_montecarlo__large_counts_take_the_per_year_loop(void)
+{
+    /* A block's losses go through one flat loop when there are at most 2^16 of them, else
+     * year by year. With lambda = 8 a block of 8192 years has 65536 +- 256 losses, so both
+     * paths run in one simulation; lambda = 20 takes the per-year loop only. Exponential
+     * losses with mean 1e3: E[S] = 1e3 lambda, Var S = 2e6 lambda. The sample variance's
+     * relative standard error, sqrt((kappa4 + 2 kappa2^2)/n)/kappa2 with the compound Poisson
+     * cumulants kappa_r = lambda E[X^r], is under 0.5% here, so 2% on the sd is > 5 SE. */
+    const double lambdas[] = {8, 20};
+    for (size_t i = 0; i < 2; i++) {
+        ds_agg_model m;
+        poisson_lognormal(&m);
+        m.freq.lambda = lambdas[i];
+        m.sev.family = DS_SEV_EXPONENTIAL;
+        m.sev.u.exponential.rate = 1e-3;
+        ds_agg_options o;
+        options(&o, 20 * DS_AGG_BLOCK_YEARS, 2);
+        ds_agg_result r;
+        ds_error err;
+        CU_ASSERT_EQUAL_FATAL(ds_agg_simulate(&r, &m, &o, &err), 0);
+        assert_mean_within_5se(&r, 1e3 * lambdas[i], sqrt(2e6 * lambdas[i]));
+        DS_ASSERT_REL(r.sd, sqrt(2e6 * lambdas[i]), 0.02);
+        assert_prob_within_5se(r.prob_zero, exp(-lambdas[i]), o.sims);
+    }
+}
+
 static void test_montecarlo__huge_counts_fall_back_to_gsl_sampler(void)
 {
     /* lambda = 1.5e6 needs a count table beyond 2^20 entries, so GSL's Poisson sampler is used;
@@ -568,6 +594,8 @@ static const ds_test_case tests[] = {
      test_montecarlo__normal_sampler_has_the_normal_cdf},
     {"test_montecarlo__every_frequency_has_the_right_mean_and_sd",
      test_montecarlo__every_frequency_has_the_right_mean_and_sd},
+    {"test_montecarlo__large_counts_take_the_per_year_loop",
+     test_montecarlo__large_counts_take_the_per_year_loop},
     {"test_montecarlo__huge_counts_fall_back_to_gsl_sampler",
      test_montecarlo__huge_counts_fall_back_to_gsl_sampler},
     {"test_montecarlo__output_is_identical_for_any_thread_count",
