@@ -736,41 +736,16 @@ static double elapsed_ms_since(const struct timespec *start)
            (double)(now.tv_nsec - start->tv_nsec) * 1e-6;
 }
 
-int ds_agg_simulate_progress(ds_agg_result *out, const ds_agg_model *model,
-                             const ds_agg_options *opts, ds_agg_progress_fn progress,
-                             void *progress_ctx, ds_error *err)
+/* Mean, sd and P(0) from the block partials, combined in block order (Chan, Golub and LeVeque
+ * 1979), so the result does not depend on which thread ran which block. */
+static void summarise_moments(ds_agg_result *out, const block_stats *stats, size_t n_blocks,
+                              uint64_t sims)
 {
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    int rc = ds_agg_model_validate(model, err);
-    if (rc)
-        return rc;
-    rc = check_options(opts, err);
-    if (rc)
-        return rc;
-
-    size_t n = (size_t)opts->sims;
-    size_t n_blocks = (size_t)((opts->sims + DS_AGG_BLOCK_YEARS - 1) / DS_AGG_BLOCK_YEARS);
-    double *years = malloc(n * sizeof *years);
-    block_stats *stats = malloc(n_blocks * sizeof *stats);
-    if (!years || !stats) {
-        free(years);
-        free(stats);
-        return ds_error_set(err, DS_ENOMEM, "sims", "out of memory for %zu simulated years", n);
-    }
-    unsigned threads_used = 1;
-    rc = simulate_all(years, stats, model, opts, &threads_used, progress, progress_ctx, err);
-    if (rc)
-        goto out;
-
-    /* Mean and variance from the block partials, combined in block order (Chan, Golub and
-     * LeVeque 1979), so the result does not depend on which thread ran which block. */
     double mean = 0.0, m2 = 0.0;
     uint64_t n_zero = 0, n_so_far = 0;
     for (size_t b = 0; b < n_blocks; b++) {
         uint64_t first = (uint64_t)b * DS_AGG_BLOCK_YEARS;
-        uint64_t nb = opts->sims - first < DS_AGG_BLOCK_YEARS ? opts->sims - first
-                                                              : DS_AGG_BLOCK_YEARS;
+        uint64_t nb = sims - first < DS_AGG_BLOCK_YEARS ? sims - first : DS_AGG_BLOCK_YEARS;
         uint64_t n_total = n_so_far + nb;
         double delta = stats[b].mean - mean;
         mean += delta * (double)nb / (double)n_total;
@@ -778,20 +753,16 @@ int ds_agg_simulate_progress(ds_agg_result *out, const ds_agg_model *model,
         n_zero += stats[b].n_zero;
         n_so_far = n_total;
     }
-
-    memset(out, 0, sizeof *out);
-    out->method = DS_AGG_MC;
-    out->sims = opts->sims;
-    out->seed = opts->seed;
-    out->threads = threads_used;
     out->mean = mean;
-    out->sd = n > 1 ? sqrt(m2 / (double)(n - 1)) : 0.0;
-    out->mean_stderr = out->sd / sqrt((double)n);
-    out->prob_zero = (double)n_zero / (double)n;
-    ds_agg_result_set_exact(out, model);
+    out->sd = sims > 1 ? sqrt(m2 / (double)(sims - 1)) : 0.0;
+    out->mean_stderr = out->sd / sqrt((double)sims);
+    out->prob_zero = (double)n_zero / (double)sims;
+}
 
-    /* Order statistics: select every rank any measure needs, then read them off. */
-    const ds_agg_measures *m = &model->measures;
+/* VaR, TVaR and the EP curve: select every rank a measure needs, then read them off. */
+static void summarise_measures(ds_agg_result *out, double *years, size_t n,
+                               const ds_agg_measures *m)
+{
     size_t ranks[2 * DS_AGG_MAX_LEVELS + DS_AGG_MAX_EP];
     size_t n_ranks = 0;
     for (size_t i = 0; i < m->n_var; i++)
@@ -818,13 +789,48 @@ int ds_agg_simulate_progress(ds_agg_result *out, const ds_agg_model *model,
         out->ep[i].return_period = m->return_period[i];
         out->ep[i].loss = ds_risk_var(years, NULL, n, 0.0, 1.0 - 1.0 / m->return_period[i]);
     }
-    out->span = NAN;
-    out->points = 0;
-    out->tail_mass = NAN;
-    out->tilt = NAN;
-    out->discretization = NULL;
-    out->elapsed_ms = elapsed_ms_since(&start);
-out:
+}
+
+int ds_agg_simulate_progress(ds_agg_result *out, const ds_agg_model *model,
+                             const ds_agg_options *opts, ds_agg_progress_fn progress,
+                             void *progress_ctx, ds_error *err)
+{
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    int rc = ds_agg_model_validate(model, err);
+    if (rc)
+        return rc;
+    rc = check_options(opts, err);
+    if (rc)
+        return rc;
+
+    size_t n = (size_t)opts->sims;
+    size_t n_blocks = (size_t)((opts->sims + DS_AGG_BLOCK_YEARS - 1) / DS_AGG_BLOCK_YEARS);
+    double *years = malloc(n * sizeof *years);
+    block_stats *stats = malloc(n_blocks * sizeof *stats);
+    if (!years || !stats) {
+        free(years);
+        free(stats);
+        return ds_error_set(err, DS_ENOMEM, "sims", "out of memory for %zu simulated years", n);
+    }
+    unsigned threads_used = 1;
+    rc = simulate_all(years, stats, model, opts, &threads_used, progress, progress_ctx, err);
+    if (rc == 0) {
+        memset(out, 0, sizeof *out);
+        out->method = DS_AGG_MC;
+        out->sims = opts->sims;
+        out->seed = opts->seed;
+        out->threads = threads_used;
+        summarise_moments(out, stats, n_blocks, opts->sims);
+        ds_agg_result_set_exact(out, model);
+        summarise_measures(out, years, n, &model->measures);
+        out->span = NAN;
+        out->points = 0;
+        out->tail_mass = NAN;
+        out->tilt = NAN;
+        out->discretization = NULL;
+        out->elapsed_ms = elapsed_ms_since(&start);
+    }
     free(years);
     free(stats);
     return rc;
