@@ -16,5 +16,6 @@ int ds_cmd_credibility(const ds_cli *cli, int argc, char **argv);
 int ds_cmd_init(const ds_cli *cli, int argc, char **argv);
 int ds_cmd_ledger(const ds_cli *cli, int argc, char **argv);
 int ds_cmd_merkle(const ds_cli *cli, int argc, char **argv);
+int ds_cmd_claims(const ds_cli *cli, int argc, char **argv);
 
 #endif

@@ -30,6 +30,7 @@ static const command commands[] = {
     {"credibility", ds_cmd_credibility, "Buhlmann-Straub credibility from a CSV"},
     {"ledger", ds_cmd_ledger, "provenance ledger: append, checkpoint, prove, verify, ..."},
     {"merkle", ds_cmd_merkle, "stateless RFC 9162 tool over raw leaves"},
+    {"claims", ds_cmd_claims, "verify and settle a batch of claims: claims adjudicate BATCH"},
 };
 
 static int usage(void)

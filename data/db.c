@@ -97,6 +97,37 @@ static const char *const migration_steps[] = {
     "  pinned_verifier_key TEXT NOT NULL,"
     "  trust TEXT NOT NULL CHECK (trust IN ('pinned', 'first_use')),"
     "  updated TEXT NOT NULL);",
+
+    /* Step 4: claims adjudication (data/claim_store.h, docs/claims.md).
+     *   claims          one row per settled claim id: the SHA-256 of the claim's canonical JSON
+     *                   (a resubmission with other content is refused) and the result as issued.
+     *   claim_evidence  which claim a cited ledger entry paid for: (log, idx) is the primary key,
+     *                   so an entry backs one claim only, enforced by the database.
+     *   policy_state    what is left of a policy's sublimits and aggregate limit; written in the
+     *                   same transaction as the results that erode it. NULL aggregate_left:
+     *                   unlimited; sublimits is a JSON object of coverage code -> minor units left
+     *                   (a coverage absent from it is unlimited). */
+    "CREATE TABLE claims ("
+    "  claim_id TEXT PRIMARY KEY,"
+    "  policy_id TEXT NOT NULL,"
+    "  content_sha256 BLOB NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('approved', 'reduced', 'denied')),"
+    "  payable INTEGER NOT NULL CHECK (payable >= 0),"
+    "  result TEXT NOT NULL,"
+    "  settled TEXT NOT NULL);"
+    "CREATE INDEX claims_by_policy ON claims(policy_id);"
+    "CREATE TABLE claim_evidence ("
+    "  log_origin TEXT NOT NULL,"
+    "  idx INTEGER NOT NULL CHECK (idx >= 0),"
+    "  claim_id TEXT NOT NULL REFERENCES claims(claim_id),"
+    "  PRIMARY KEY (log_origin, idx)) WITHOUT ROWID;"
+    "CREATE TABLE policy_state ("
+    "  policy_id TEXT PRIMARY KEY REFERENCES policies(policy_id),"
+    "  aggregate_left INTEGER CHECK (aggregate_left IS NULL OR aggregate_left >= 0),"
+    "  sublimits TEXT NOT NULL,"
+    "  paid INTEGER NOT NULL CHECK (paid >= 0),"
+    "  n_claims INTEGER NOT NULL CHECK (n_claims >= 0),"
+    "  updated TEXT NOT NULL);",
 };
 
 #define N_MIGRATION_STEPS (sizeof migration_steps / sizeof migration_steps[0])

@@ -1,0 +1,439 @@
+/*
+ * settle.c: verified claims through the terms calculus, stored exactly once (see settle.h).
+ *
+ * Status of a settled claim (docs/claims.md):
+ *   denied    a reason denied the whole claim, or verification left no loss line with anything
+ *             to pay although something was claimed;
+ *   reduced   it pays less than the same claim would pay with every claimed amount and hour
+ *             accepted and no grade reduction (both settled against the same limits left);
+ *   approved  otherwise: paid exactly as the terms give (which may be 0 under a deductible or
+ *             an exhausted aggregate).
+ */
+#include "claims/settle.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/claim_store.h"
+#include "data/json_in.h"
+#include "data/money.h"
+#include "data/policy_store.h"
+#include "pricing/terms.h"
+
+_Static_assert(DS_COV_COUNT <= 64, "evidence masks and arrays assume few coverages");
+
+typedef struct policy_state {
+    char *policy_id;
+    ds_terms_state state;
+    int64_t paid;
+    int64_t n_claims;
+    int is_dirty;
+} policy_state;
+
+struct ds_claims_settler {
+    ds_db *db;
+    ds_claim_store *store;
+    policy_state *states;
+    size_t n_states, cap_states;
+    int in_group;
+};
+
+int ds_claims_settler_new(ds_claims_settler **out, ds_db *db, ds_error *err)
+{
+    *out = NULL;
+    ds_claims_settler *s = calloc(1, sizeof *s);
+    if (!s)
+        return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+    s->db = db;
+    int rc = ds_claim_store_new(&s->store, db, err);
+    if (rc) {
+        free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+static void forget_states(ds_claims_settler *s)
+{
+    for (size_t i = 0; i < s->n_states; i++)
+        free(s->states[i].policy_id);
+    s->n_states = 0;
+}
+
+void ds_claims_settler_free(ds_claims_settler *s)
+{
+    if (!s)
+        return;
+    ds_claims_settler_rollback(s);
+    forget_states(s);
+    free(s->states);
+    ds_claim_store_free(s->store);
+    free(s);
+}
+
+int ds_claims_settler_begin(ds_claims_settler *s, ds_error *err)
+{
+    forget_states(s);
+    int rc = ds_db_begin(s->db, err);
+    if (!rc)
+        s->in_group = 1;
+    return rc;
+}
+
+void ds_claims_settler_rollback(ds_claims_settler *s)
+{
+    if (s->in_group)
+        ds_db_rollback(s->db);
+    s->in_group = 0;
+    forget_states(s);
+}
+
+/* {"NPBI": minor units left, ...}; unlimited sublimits are omitted. */
+static char *sublimits_text(const ds_terms_state *state)
+{
+    cJSON *obj = cJSON_CreateObject();
+    for (int c = 0; obj && c < DS_COV_COUNT; c++) {
+        if (state->sublimit_left[c] == DS_MONEY_UNLIMITED)
+            continue;
+        if (!cJSON_AddNumberToObject(obj, ds_coverage_code((ds_coverage)c),
+                                     (double)state->sublimit_left[c])) {
+            cJSON_Delete(obj);
+            return NULL;
+        }
+    }
+    char *text = obj ? cJSON_PrintUnformatted(obj) : NULL;
+    cJSON_Delete(obj);
+    return text;
+}
+
+int ds_claims_settler_commit(ds_claims_settler *s, ds_error *err)
+{
+    char now[32];
+    ds_now_rfc3339(now, sizeof now);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < s->n_states; i++) {
+        policy_state *ps = &s->states[i];
+        if (!ps->is_dirty)
+            continue;
+        char *text = sublimits_text(&ps->state);
+        if (!text) {
+            rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+            break;
+        }
+        ds_policy_state_row row = {
+            .has_aggregate_limit = ps->state.aggregate_left != DS_MONEY_UNLIMITED,
+            .aggregate_left = ps->state.aggregate_left,
+            .sublimits_json = text,
+            .paid = ps->paid,
+            .n_claims = ps->n_claims,
+        };
+        rc = ds_claim_store_state_save(s->store, ps->policy_id, &row, now, err);
+        cJSON_free(text);
+    }
+    if (!rc)
+        rc = ds_db_commit(s->db, err);
+    if (rc) {
+        ds_claims_settler_rollback(s);
+        return rc;
+    }
+    s->in_group = 0;
+    forget_states(s);
+    return 0;
+}
+
+/* The policy's limits left: as stored, or full at its first claim. */
+static int get_state(policy_state **out, ds_claims_settler *s, const ds_claims_policy *policy,
+                     ds_error *err)
+{
+    for (size_t i = 0; i < s->n_states; i++) {
+        if (strcmp(s->states[i].policy_id, policy->policy_id) == 0) {
+            *out = &s->states[i];
+            return 0;
+        }
+    }
+    if (s->n_states == s->cap_states) {
+        size_t cap = s->cap_states ? 2 * s->cap_states : 8;
+        policy_state *grown = realloc(s->states, cap * sizeof *grown);
+        if (!grown)
+            return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+        s->states = grown;
+        s->cap_states = cap;
+    }
+    policy_state *ps = &s->states[s->n_states];
+    memset(ps, 0, sizeof *ps);
+    size_t n = strlen(policy->policy_id) + 1;
+    if (!(ps->policy_id = malloc(n)))
+        return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+    memcpy(ps->policy_id, policy->policy_id, n);
+    s->n_states++;
+    ds_terms_state_init(&ps->state, &policy->cover.terms);
+    ds_policy_state_row row;
+    int found;
+    int rc = ds_claim_store_state_load(s->store, &row, &found, policy->policy_id, err);
+    if (rc)
+        return rc;
+    if (found) {
+        cJSON *json = NULL;
+        rc = ds_json_parse(&json, row.sublimits_json, strlen(row.sublimits_json),
+                           "policy_state.sublimits", err);
+        for (int c = 0; !rc && c < DS_COV_COUNT; c++) {
+            const cJSON *left = cJSON_GetObjectItemCaseSensitive(
+                json, ds_coverage_code((ds_coverage)c));
+            ps->state.sublimit_left[c] =
+                cJSON_IsNumber(left) ? (int64_t)left->valuedouble : DS_MONEY_UNLIMITED;
+        }
+        cJSON_Delete(json);
+        ps->state.aggregate_left =
+            row.has_aggregate_limit ? row.aggregate_left : DS_MONEY_UNLIMITED;
+        ps->paid = row.paid;
+        ps->n_claims = row.n_claims;
+    }
+    ds_policy_state_row_clear(&row);
+    *out = ps;
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Result JSON                                                                               */
+
+typedef struct outcome {
+    const char *status;
+    int64_t ground_up, payable;
+    int64_t paid[DS_COV_COUNT];
+    int has_aggregate;
+    int64_t aggregate_left;
+    double factor;
+} outcome;
+
+static cJSON *add_id(cJSON *obj, const char *key, const char *id)
+{
+    return id && *id ? cJSON_AddStringToObject(obj, key, id) : cJSON_AddNullToObject(obj, key);
+}
+
+static cJSON *render(const char *claim_id, const char *policy_id, const ds_claim *claim,
+                     const ds_claim_check *check, const ds_reason *extra, const outcome *o)
+{
+    cJSON *root = cJSON_CreateObject();
+    int ok = root && add_id(root, "claim_id", claim_id) && add_id(root, "policy_id", policy_id) &&
+             cJSON_AddStringToObject(root, "status", o->status);
+    cJSON *reasons = ok ? cJSON_AddArrayToObject(root, "reasons") : NULL;
+    ok = reasons != NULL;
+    size_t n_reasons = check ? check->n_reasons : 0;
+    for (size_t i = 0; ok && i < n_reasons + (extra ? 1 : 0); i++) {
+        const ds_reason *r = i < n_reasons ? &check->reasons[i] : extra;
+        cJSON *item = cJSON_CreateObject();
+        ok = item && cJSON_AddItemToArray(reasons, item) &&
+             cJSON_AddStringToObject(item, "code", ds_reason_name(r->code)) &&
+             cJSON_AddStringToObject(item, "detail", r->detail);
+        if (item && !ok && !item->prev)
+            cJSON_Delete(item);
+    }
+    ok = ok && ds_money_add(root, "ground_up", o->ground_up) &&
+         ds_money_add(root, "payable", o->payable);
+    cJSON *lines = ok ? cJSON_AddArrayToObject(root, "by_coverage") : NULL;
+    ok = lines != NULL;
+    for (size_t i = 0; ok && claim && i < claim->n_losses; i++) {
+        ds_coverage c = claim->losses[i].coverage;
+        cJSON *item = cJSON_CreateObject();
+        ok = item && cJSON_AddItemToArray(lines, item) &&
+             cJSON_AddStringToObject(item, "code", ds_coverage_code(c)) &&
+             ds_money_add(item, "claimed", claim->losses[i].amount) &&
+             ds_money_add(item, "verified", check ? check->lines[i].verified : 0) &&
+             ds_money_add(item, "paid", o->paid[c]);
+    }
+    if (ok)
+        ok = o->has_aggregate ? ds_money_add(root, "aggregate_remaining", o->aggregate_left) != NULL
+                              : cJSON_AddNullToObject(root, "aggregate_remaining") != NULL;
+    /* Shown to six decimals; the payment itself uses the exact integer ratio. */
+    ok = ok && cJSON_AddNumberToObject(root, "reduction_factor",
+                                       nearbyint(o->factor * 1e6) / 1e6);
+    if (!ok) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
+}
+
+cJSON *ds_claims_rejection(const char *claim_id, const char *policy_id, const ds_reason *reason)
+{
+    outcome o;
+    memset(&o, 0, sizeof o);
+    o.status = "denied";
+    o.factor = 1;
+    return render(claim_id, policy_id, NULL, NULL, reason, &o);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Settling                                                                                  */
+
+static int store_result(ds_claims_settler *s, const ds_claim *claim, const cJSON *result,
+                        const outcome *o, ds_error *err)
+{
+    char *text = cJSON_PrintUnformatted(result);
+    if (!text)
+        return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+    char now[32];
+    ds_now_rfc3339(now, sizeof now);
+    int rc = ds_claim_store_put(s->store, claim->claim_id, claim->policy_id,
+                                claim->content_sha256, o->status, o->payable, text, now, err);
+    cJSON_free(text);
+    return rc;
+}
+
+/* Marks evidence used by an earlier claim: the line citing it pays nothing. */
+static int check_reuse(ds_claims_settler *s, const ds_claim *claim, ds_claim_check *check,
+                       ds_error *err)
+{
+    const char *origin = check->policy->log_origin;
+    for (size_t i = 0; i < claim->n_losses; i++) {
+        ds_line_check *line = &check->lines[i];
+        if (line->is_cut)
+            continue;
+        for (size_t j = 0; j < claim->losses[i].n_evidence; j++) {
+            if (!(line->accepted_mask >> j & 1))
+                continue;
+            char owner[DS_CLAIM_ID_MAX + 1];
+            int found;
+            uint64_t idx = claim->losses[i].evidence[j];
+            int rc = ds_claim_store_evidence_owner(s->store, owner, sizeof owner, &found, origin,
+                                                   idx, err);
+            if (rc)
+                return rc;
+            if (!found)
+                continue;
+            line->is_cut = 1;
+            line->verified = 0;
+            if (ds_claim_check_add(check, DS_REASON_EVIDENCE_REUSED,
+                                   "losses[%zu].evidence[%zu]: entry %llu already backs claim "
+                                   "%.100s", i, j, (unsigned long long)idx, owner))
+                return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+            break;
+        }
+    }
+    return 0;
+}
+
+static void occurrence_of(ds_occurrence *occ, const ds_claim *claim, const ds_claim_check *check,
+                          int use_claimed)
+{
+    memset(occ, 0, sizeof *occ);
+    for (size_t i = 0; i < claim->n_losses; i++) {
+        ds_coverage c = claim->losses[i].coverage;
+        const ds_line_check *line = &check->lines[i];
+        occ->ground_up[c] = use_claimed ? line->claimed : line->verified;
+        occ->outage_millihours[c] = use_claimed ? line->claimed_millihours : line->millihours;
+    }
+}
+
+int ds_claims_settle(cJSON **out, int *replayed, ds_claims_settler *s, const ds_claim *claim,
+                     ds_claim_check *check, ds_error *err)
+{
+    *out = NULL;
+    *replayed = 0;
+    ds_stored_claim stored;
+    int found;
+    int rc = ds_claim_store_find(s->store, &stored, &found, claim->claim_id, err);
+    if (rc)
+        return rc;
+    if (found) {
+        int same = memcmp(stored.content_sha256, claim->content_sha256, 32) == 0;
+        if (same) {
+            rc = ds_json_parse(out, stored.result_json, strlen(stored.result_json),
+                               "claims.result", err);
+            *replayed = !rc;
+        } else {
+            ds_reason conflict = {.code = DS_REASON_CLAIM_CONFLICT};
+            snprintf(conflict.detail, sizeof conflict.detail,
+                     "claim %.100s was settled before with other content; a settled claim is "
+                     "not settled again", claim->claim_id);
+            if (!(*out = ds_claims_rejection(claim->claim_id, claim->policy_id, &conflict)))
+                rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+        }
+        ds_stored_claim_clear(&stored);
+        return rc;
+    }
+
+    outcome o;
+    memset(&o, 0, sizeof o);
+    o.factor = 1;
+    policy_state *ps = NULL;
+    if (check->policy && (rc = get_state(&ps, s, check->policy, err)))
+        return rc;
+    if (!check->is_denied && (rc = check_reuse(s, claim, check, err)))
+        return rc;
+
+    int any_claimed = 0, any_verified = 0;
+    for (size_t i = 0; i < claim->n_losses; i++) {
+        any_claimed |= check->lines[i].claimed > 0;
+        any_verified |= check->lines[i].verified > 0;
+    }
+    int is_denied = check->is_denied || (any_claimed && !any_verified);
+    if (is_denied) {
+        o.status = "denied";
+        for (size_t i = 0; i < claim->n_losses; i++)
+            check->lines[i].verified = 0;
+    } else {
+        const ds_terms *terms = &check->policy->cover.terms;
+        ds_occurrence occ;
+        ds_settlement as_claimed, st;
+        ds_terms_state scratch = ps->state, work = ps->state;
+        occurrence_of(&occ, claim, check, 1);
+        if ((rc = ds_terms_settle(&as_claimed, terms, &scratch, &occ, err)))
+            return rc;
+        occurrence_of(&occ, claim, check, 0);
+        if ((rc = ds_terms_settle(&st, terms, &work, &occ, err)))
+            return rc;
+        if (check->due > check->charged && check->due > 0) {
+            /* Proportionate remedy for a misdeclared grade: pay charged / due of what the terms
+             * give (floor), shares re-allocated by largest remainder, limits eroded by what is
+             * paid. */
+            o.payable = ds_muldiv_floor(st.paid, check->charged, check->due, NULL);
+            ds_allocate_largest_remainder(o.paid, st.paid_by_coverage, DS_COV_COUNT, o.payable);
+            for (int c = 0; c < DS_COV_COUNT; c++) {
+                if (ps->state.sublimit_left[c] != DS_MONEY_UNLIMITED)
+                    ps->state.sublimit_left[c] -= o.paid[c];
+            }
+            if (ps->state.aggregate_left != DS_MONEY_UNLIMITED)
+                ps->state.aggregate_left -= o.payable;
+            o.factor = (double)check->charged / (double)check->due;
+        } else {
+            o.payable = st.paid;
+            memcpy(o.paid, st.paid_by_coverage, sizeof o.paid);
+            ps->state = work;
+        }
+        for (size_t i = 0; i < claim->n_losses; i++)
+            o.ground_up += check->lines[i].verified;
+        o.status = o.payable < as_claimed.paid ? "reduced" : "approved";
+        ps->paid += o.payable;
+    }
+    if (ps) {
+        ps->n_claims++;
+        ps->is_dirty = 1;
+        o.has_aggregate = ps->state.aggregate_left != DS_MONEY_UNLIMITED;
+        o.aggregate_left = ps->state.aggregate_left;
+    }
+    cJSON *result = render(claim->claim_id, claim->policy_id, claim, check, NULL, &o);
+    if (!result)
+        return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+    rc = store_result(s, claim, result, &o, err);
+    /* The evidence that backed this claim backs no other (after the claim row: it refers to it). */
+    for (size_t i = 0; !rc && !is_denied && i < claim->n_losses; i++) {
+        if (check->lines[i].is_cut)
+            continue;
+        for (size_t j = 0; !rc && j < claim->losses[i].n_evidence; j++) {
+            if (check->lines[i].accepted_mask >> j & 1)
+                rc = ds_claim_store_use_evidence(s->store, check->policy->log_origin,
+                                                 claim->losses[i].evidence[j], claim->claim_id,
+                                                 err);
+        }
+    }
+    if (rc) {
+        cJSON_Delete(result);
+        return rc;
+    }
+    *out = result;
+    return 0;
+}
