@@ -2,8 +2,8 @@
 # browser.sh: end-to-end test of the web page in a real browser (issue 7). Run by CTest as
 # `bash tests/web/browser.sh PATH/TO/dsure SOURCE_DIR` from a scratch directory.
 #
-# Starts `dsure serve` on a loopback port picked by the system, on a fresh database with a platform
-# key (P-001) and an insurer key made by `dsure keys create`, runs tests/web/browser.test.mjs with
+# Starts `dsure serve` on a loopback port picked by the system, on a fresh database with the ledger
+# log of platform P-001, a platform key (P-001) and an insurer key made by `dsure keys create`, runs tests/web/browser.test.mjs with
 # node (playwright-core driving Debian's chromium, headless), keeps the screenshots in the scratch
 # directory (their paths are printed), stops the server with SIGTERM and checks that it stopped
 # and that its log never shows a key. Exits 0 when everything passed, 1 otherwise.
@@ -40,6 +40,10 @@ chromium=${DSURE_CHROMIUM:-/usr/bin/chromium}
 db=$work/browser.db
 rm -rf "$db" "$db-wal" "$db-shm" "$work/chromium-profile"
 mkdir -p "$work/chromium-profile"
+
+# The platform's ledger log, which binding a quote into a policy needs (DESIGN.md section 4).
+"$dsure" --db "$db" init --origin example.com/dsure/P-001 > init.json ||
+    die "dsure init --origin example.com/dsure/P-001 failed"
 
 # key_of FILE: the "key" member of `dsure keys create`'s JSON output.
 key_of() {

@@ -8,8 +8,8 @@
 // as CNY with thousands separators, equal to the API's own answer for the same request; the loss
 // exceedance plot is an SVG path through every ep_curve point, increasing left to right in return
 // period; the what-if table has rows sorted by saving, largest first; a screenshot is saved; the
-// insurer view finds the quote by id and says 404 for an unknown id; an uploaded JSON file fills the
-// form. Any uncaught page error or console error fails the test.
+// insurer view finds the quote by id, says 404 for an unknown id and shows a policy bound from the
+// quote; an uploaded JSON file fills the form. Any uncaught page error or console error fails the test.
 //
 // Environment: DSURE_URL (server base URL), DSURE_KEY (platform key), DSURE_INSURER_KEY (insurer
 // key; optional, the platform key is used if absent), DSURE_EXAMPLE (a quote request file to
@@ -70,8 +70,7 @@ try {
   step('grading without a key is refused, and the error is shown at the key field');
   await page.click('#load-example');
   await page.click('#grade-btn');
-  await page.waitForSelector('#key-form .field-error');
-  assert.match(await page.textContent('#banner'), /401/);
+  await page.waitForSelector('#key-form .field-error[data-status="401"]');
   assert.equal(await page.getAttribute('#api-key', 'aria-invalid'), 'true');
 
   step('enter the key (kept in sessionStorage, not in the input)');
@@ -158,8 +157,26 @@ try {
   await page.fill('#lk-id', "Q-0' OR '1'='1");
   await page.click('#lookup-btn');
   await page.waitForSelector('#lk-id[aria-invalid="true"]');
-  assert.match(await page.textContent('#banner'), /404/);
-  await page.screenshot({ path: shot.replace(/\.png$/, '-insurer.png') });
+  assert.match(await page.textContent('#view-insurer .field-error[data-status="404"]'),
+    /no quote "Q-0' OR '1'='1"/);
+  assert.ok(await page.isHidden('#lookup-result'));
+
+  step('insurer view: a policy bound from the quote');
+  const policy = await page.evaluate(async ([key, quoteId]) => {
+    const r = await fetch('/v1/policies', { method: 'POST', body: JSON.stringify({ quote_id: quoteId }),
+      headers: { Authorization: 'Bearer ' + key, 'Content-Type': 'application/json' } });
+    return { status: r.status, body: await r.json() };
+  }, [insurerKey, api.quote_id]);
+  assert.equal(policy.status, 201, JSON.stringify(policy.body));
+  await page.selectOption('#lk-kind', 'policies');
+  await page.fill('#lk-id', policy.body.policy_id);
+  await page.click('#lookup-btn');
+  await page.waitForSelector('#lookup-result:not([hidden]) dd[data-key="policy_id"]');
+  assert.equal(await page.textContent('#lookup-result dd[data-key="policy_id"]'),
+    policy.body.policy_id);
+  assert.equal(await page.textContent('#lookup-result dd[data-key="premium"]'), premiumText);
+  assert.equal(await page.locator('#lookup-result .field-error').count(), 0);
+  await page.screenshot({ path: shot.replace(/\.png$/, '-insurer.png'), fullPage: true });
 
   step('keyboard: arrow keys move between the tabs');
   await page.focus('#tab-insurer');

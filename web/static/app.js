@@ -236,10 +236,10 @@
       : null;
     const label = err.status ? ' (' + err.status + (err.code ? ' ' + err.code : '') + ')' : '';
     const text = (field && field !== 'api-key' ? field + ': ' : '') + err.message;
-    showBanner(text + label);
-    if (!target) return;
+    if (!target) { showBanner(text + label); return; }
     const id = 'err-' + (++errSeq);
-    const msg = el('p', { class: 'field-error', id, text });
+    const msg = el('p', { class: 'field-error', id, role: 'alert', 'data-status': err.status || '',
+      text });
     if (target.tagName === 'TABLE') target.closest('.table-scroll').after(msg);
     else if (target.tagName === 'TR') target.cells[target.cells.length - 1].append(msg);
     else if (target.tagName === 'FIELDSET') target.append(msg);
@@ -290,7 +290,7 @@
       if (v) sessionStorage.setItem(KEY_STORAGE, v);
       else sessionStorage.removeItem(KEY_STORAGE);
       $('#api-key').value = '';
-      $('#api-key').placeholder = v ? '•••••••• (saved for this session)' :
+      $('#api-key').placeholder = v ? '•••••••• (saved)' :
         'Paste the API key';
       refreshKeyStatus();
     });
@@ -301,7 +301,7 @@
       refreshKeyStatus();
     });
     if (sessionStorage.getItem(KEY_STORAGE)) {
-      $('#api-key').placeholder = '•••••••• (saved for this session)';
+      $('#api-key').placeholder = '•••••••• (saved)';
     }
     refreshKeyStatus();
   }
@@ -938,7 +938,10 @@
     return String(v);
   }
 
-  function humanKey(k) { return String(k).replace(/_/g, ' '); }
+  function humanKey(k) {
+    const t = String(k).replace(/_/g, ' ');
+    return t.charAt(0).toUpperCase() + t.slice(1);
+  }
 
   /* Any JSON object as readable HTML: scalars in a definition list, objects as sub-panels,
    * arrays of objects as tables. Used for policies and claims, whose shape the page does not
@@ -953,9 +956,11 @@
         if (v.length && v.every((x) => x && typeof x === 'object' && !Array.isArray(x))) {
           const cols = [];
           for (const x of v) for (const c of Object.keys(x)) if (!cols.includes(c)) cols.push(c);
+          const numeric = (c) => v.every((x) => x[c] === undefined || typeof x[c] === 'number');
           nested.push(el('section', { class: 'panel' }, el(d ? 'h4' : 'h3', { text: humanKey(k) }),
-            table(humanKey(k), cols.map((c) => humanKey(c)), v.map((x) => el('tr', {},
-              cols.map((c) => el('td', { class: typeof x[c] === 'number' ? 'num' : '',
+            table(humanKey(k), cols.map((c) => ({ label: humanKey(c), num: numeric(c) })),
+              v.map((x) => el('tr', {},
+              cols.map((c) => el('td', { class: numeric(c) ? 'num' : '',
                 text: fmtValue(c, x[c]) })))))));
         } else {
           dl.append(el('dt', { text: humanKey(k) }), el('dd', { text: v.length ?
@@ -964,9 +969,12 @@
       } else if (v && typeof v === 'object') {
         nested.push(el('section', { class: 'panel' }, el(d ? 'h4' : 'h3', { text: humanKey(k) }),
           renderGeneric(v, d + 1)));
+      } else if (typeof v === 'string' && v.includes('\n')) {
+        dl.append(el('dt', { text: humanKey(k) }), el('dd', {}, el('pre', { class: 'mono-block',
+          text: v })));
       } else {
-        dl.append(el('dt', { text: humanKey(k) }), el('dd', { class: typeof v === 'number' ?
-          'num-left' : '', text: fmtValue(k, v) }));
+        dl.append(el('dt', { text: humanKey(k) }), el('dd', { 'data-key': k,
+          text: fmtValue(k, v) }));
       }
     }
     if (dl.children.length) wrap.append(dl);
