@@ -17,5 +17,7 @@ int ds_cmd_init(const ds_cli *cli, int argc, char **argv);
 int ds_cmd_ledger(const ds_cli *cli, int argc, char **argv);
 int ds_cmd_merkle(const ds_cli *cli, int argc, char **argv);
 int ds_cmd_claims(const ds_cli *cli, int argc, char **argv);
+int ds_cmd_serve(const ds_cli *cli, int argc, char **argv);
+int ds_cmd_keys(const ds_cli *cli, int argc, char **argv);
 
 #endif

@@ -31,6 +31,8 @@ static const command commands[] = {
     {"ledger", ds_cmd_ledger, "provenance ledger: append, checkpoint, prove, verify, ..."},
     {"merkle", ds_cmd_merkle, "stateless RFC 9162 tool over raw leaves"},
     {"claims", ds_cmd_claims, "verify and settle a batch of claims: claims adjudicate BATCH"},
+    {"serve", ds_cmd_serve, "HTTP API and web page"},
+    {"keys", ds_cmd_keys, "create API keys for the HTTP API"},
 };
 
 static int usage(void)
