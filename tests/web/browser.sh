@@ -6,7 +6,8 @@
 # log of platform P-001, a platform key (P-001) and an insurer key made by `dsure keys create`, runs tests/web/browser.test.mjs with
 # node (playwright-core driving Debian's chromium, headless), keeps the screenshots in the scratch
 # directory (their paths are printed), stops the server with SIGTERM and checks that it stopped
-# and that its log never shows a key. Exits 0 when everything passed, 1 otherwise.
+# with status 0 (so, in a sanitizer build, without a leak or an error report) and that its log
+# never shows a key. Exits 0 when everything passed, 1 otherwise.
 #
 # Without node, chromium or node_modules/playwright-core (`npm ci` in SOURCE_DIR) the test cannot
 # run: it then says so and exits 0 ("skipped"), except under CI=true or DSURE_REQUIRE_BROWSER=1,
@@ -38,7 +39,7 @@ chromium=${DSURE_CHROMIUM:-/usr/bin/chromium}
     skip "playwright-core is not installed (run npm ci in $src)"
 
 db=$work/browser.db
-rm -rf "$db" "$db-wal" "$db-shm" "$work/chromium-profile"
+rm -rf "$db" "$db"-* "$db".*.key "$work/chromium-profile" "$work"/browser-quote*.png
 mkdir -p "$work/chromium-profile"
 
 # The platform's ledger log, which binding a quote into a policy needs (DESIGN.md section 4).
@@ -75,6 +76,12 @@ stop_server() {
         fi
     fi
     wait "$server" 2> /dev/null
+    local rc=$?
+    if [ "$rc" -ne 0 ]; then
+        # A clean shutdown exits 0; under the sanitizers a leak or an error also lands here.
+        echo "browser test: the server exited with status $rc after SIGTERM" >&2
+        return 1
+    fi
     return 0
 }
 trap 'stop_server' EXIT
