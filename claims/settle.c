@@ -245,8 +245,9 @@ static cJSON *render(const char *claim_id, const char *policy_id, const ds_claim
              ds_money_add(item, "paid", o->paid[c]);
     }
     if (ok)
-        ok = o->has_aggregate ? ds_money_add(root, "aggregate_remaining", o->aggregate_left) != NULL
-                              : cJSON_AddNullToObject(root, "aggregate_remaining") != NULL;
+        ok = o->has_aggregate
+                 ? ds_money_add(root, "aggregate_remaining", o->aggregate_left) != NULL
+                 : cJSON_AddNullToObject(root, "aggregate_remaining") != NULL;
     /* Shown to six decimals; the payment itself uses the exact integer ratio. */
     ok = ok && cJSON_AddNumberToObject(root, "reduction_factor",
                                        nearbyint(o->factor * 1e6) / 1e6);
@@ -419,7 +420,7 @@ int ds_claims_settle(cJSON **out, int *replayed, ds_claims_settler *s, const ds_
     if (!result)
         return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
     rc = store_result(s, claim, result, &o, err);
-    /* The evidence that backed this claim backs no other (after the claim row: it refers to it). */
+    /* The evidence that backed this claim backs no other (after the claim row, it refers to). */
     for (size_t i = 0; !rc && !is_denied && i < claim->n_losses; i++) {
         if (check->lines[i].is_cut)
             continue;

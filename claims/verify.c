@@ -1133,7 +1133,15 @@ int ds_claims_verify(ds_claim_check *out, ds_claims_verifier *v, const ds_claim 
                                 "policy insures %.60s", (unsigned long long)claim->incident,
                                 incident.platform, p->pub.platform_id);
     }
-    if (!rc && (day < cover->period_start || day > cover->period_end)) {
+    /* The literal rule of DESIGN.md section 7: the incident (its detection) must lie inside the
+     * policy period and not before the retroactive date; the more specific reason is given. */
+    if (!rc && cover->has_retroactive_date && day < cover->retroactive_date) {
+        ds_date_format(edge, sizeof edge, cover->retroactive_date);
+        out->is_denied = 1;
+        rc = ds_claim_check_add(out, DS_REASON_POLICY_PERIOD,
+                                "incident detected %s, before the retroactive date %s", date,
+                                edge);
+    } else if (!rc && (day < cover->period_start || day > cover->period_end)) {
         ds_date_format(edge, sizeof edge, day < cover->period_start ? cover->period_start
                                                                      : cover->period_end);
         out->is_denied = 1;
@@ -1141,13 +1149,6 @@ int ds_claims_verify(ds_claim_check *out, ds_claims_verifier *v, const ds_claim 
                                 "incident detected %s, %s the policy period (%s %s)", date,
                                 day < cover->period_start ? "before" : "after",
                                 day < cover->period_start ? "starts" : "ends", edge);
-    }
-    if (!rc && cover->has_retroactive_date && day < cover->retroactive_date) {
-        ds_date_format(edge, sizeof edge, cover->retroactive_date);
-        out->is_denied = 1;
-        rc = ds_claim_check_add(out, DS_REASON_POLICY_PERIOD,
-                                "incident detected %s, before the retroactive date %s", date,
-                                edge);
     }
     if (!rc && is_late(cover, claim->reported)) {
         ds_date_format(edge, sizeof edge, cover->period_end + cover->reporting_days);

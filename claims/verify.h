@@ -10,7 +10,8 @@
  *     leaf hash from the stored entry and the tree root from them and compares it with the signed
  *     root, so the asset history a claim is judged on is exactly what the checkpoint signs;
  *   - per policy: the stored policy, its parsed cover and declared grades, the consistency of
- *     today's log with the checkpoint recorded at binding, and requoted premiums per grade profile.
+ *     today's log with the checkpoint recorded at binding, and the premiums requoted per grade
+ *     profile.
  * Every entry a claim cites (its incident and each evidence index) gets its own inclusion proof
  * under the latest checkpoint, built from stored subtree hashes, with the leaf hash recomputed
  * from the stored entry.

@@ -27,7 +27,8 @@ static const char *const statements[ST_COUNT] = {
     [ST_PUT] = "INSERT INTO claims (claim_id, policy_id, content_sha256, status, payable, result,"
                " settled) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ST_EVIDENCE_OWNER] = "SELECT claim_id FROM claim_evidence WHERE log_origin = ?1 AND idx = ?2",
-    [ST_EVIDENCE_PUT] = "INSERT INTO claim_evidence (log_origin, idx, claim_id) VALUES (?1, ?2, ?3)",
+    [ST_EVIDENCE_PUT] = "INSERT INTO claim_evidence (log_origin, idx, claim_id)"
+                        " VALUES (?1, ?2, ?3)",
     [ST_STATE_LOAD] = "SELECT aggregate_left, sublimits, paid, n_claims FROM policy_state"
                       " WHERE policy_id = ?1",
     [ST_STATE_SAVE] = "INSERT OR REPLACE INTO policy_state (policy_id, aggregate_left, sublimits,"
