@@ -162,6 +162,12 @@ int ds_agg_method_from_name(const char *name);
  * every call, so it is not fast itself. */
 double ds_agg_exp(double x);
 
+/* n standard normal variates as the Monte Carlo draws them (the inlined ziggurat, on the
+ * gsl_rng_taus2 generator seeded with seed): draw for draw the values of
+ * gsl_ran_gaussian_ziggurat(rng, 1.0) on the same generator, up to the 12 digits of GSL's
+ * printed tables (ours are computed). Exposed for tests. 0 or DS_ENOMEM. */
+int ds_agg_normal_fill(double *out, size_t n, unsigned long seed);
+
 /* Called as simulated years complete: done of total. From the calling thread only. */
 typedef void (*ds_agg_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 
