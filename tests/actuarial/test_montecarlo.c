@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
@@ -288,6 +289,58 @@ static void test_montecarlo__every_frequency_has_the_right_mean_and_sd(void)
     }
     /* Binomial: P(N = 0) = 0.7^10. */
     assert_prob_within_5se(r.prob_zero, pow(0.7, 10), 100000);
+}
+
+static void test_montecarlo__claim_counts_follow_the_frequency_pmf(void)
+{
+    /* With a per-loss limit of 1e-9 on exponential(1) losses every loss pays 1e-9 (unless
+     * X < 1e-9, probability 1e-9), so a year's payment is N * 1e-9 and the simulated counts
+     * can be read back. Their histogram against the pmf by Pearson's chi-square, cells with an
+     * expected count of at least 5 (the rest pooled into the last one): a correct sampler
+     * gives a p-value below 1e-6 once in a million runs, a wrong table almost surely. */
+    ds_freq freqs[3] = {{.family = DS_FREQ_POISSON, .lambda = 3},
+                        {.family = DS_FREQ_NEGBIN, .size = 2, .mu = 3},
+                        {.family = DS_FREQ_BINOMIAL, .n = 10, .p = 0.3}};
+    size_t n = 200000;
+    double *y = malloc(n * sizeof *y);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(y);
+    for (int f = 0; f < 3; f++) {
+        ds_agg_model m;
+        poisson_lognormal(&m);
+        m.freq = freqs[f];
+        m.sev.family = DS_SEV_EXPONENTIAL;
+        m.sev.u.exponential.rate = 1.0;
+        m.terms.limit = 1e-9;
+        ds_agg_options o;
+        options(&o, n, 2);
+        ds_error err;
+        CU_ASSERT_EQUAL_FATAL(ds_agg_simulate_years(y, &m, &o, &err), 0);
+        size_t observed[64] = {0};
+        for (size_t i = 0; i < n; i++) {
+            long k = lround(y[i] / 1e-9);
+            observed[k < 63 ? k : 63]++;
+        }
+        double chi2 = 0.0, expected_left = (double)n, observed_left = (double)n;
+        int cells = 0;
+        for (unsigned k = 0; k < 63; k++) {
+            double expected = (double)n * ds_freq_pmf(&m.freq, k);
+            if (expected < 5.0 || expected_left - expected < 5.0)
+                break;
+            chi2 += ((double)observed[k] - expected) * ((double)observed[k] - expected) / expected;
+            expected_left -= expected;
+            observed_left -= (double)observed[k];
+            cells++;
+        }
+        chi2 += (observed_left - expected_left) * (observed_left - expected_left) / expected_left;
+        cells++;
+        double p_value = gsl_cdf_chisq_Q(chi2, cells - 1);
+        if (p_value < 1e-6)
+            fprintf(stderr, "\n  frequency %d: chi2 %g on %d cells, p %g\n", f, chi2, cells,
+                    p_value);
+        CU_ASSERT(p_value > 1e-6);
+        CU_ASSERT(cells >= 8);
+    }
+    free(y);
 }
 
 static void test_montecarlo__large_counts_take_the_per_year_loop(void)
@@ -630,6 +683,8 @@ static const ds_test_case tests[] = {
      test_montecarlo__normal_sampler_has_the_normal_cdf},
     {"test_montecarlo__every_frequency_has_the_right_mean_and_sd",
      test_montecarlo__every_frequency_has_the_right_mean_and_sd},
+    {"test_montecarlo__claim_counts_follow_the_frequency_pmf",
+     test_montecarlo__claim_counts_follow_the_frequency_pmf},
     {"test_montecarlo__large_counts_take_the_per_year_loop",
      test_montecarlo__large_counts_take_the_per_year_loop},
     {"test_montecarlo__huge_counts_fall_back_to_gsl_sampler",
