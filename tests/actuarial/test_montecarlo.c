@@ -259,6 +259,88 @@ static void test_montecarlo__normal_sampler_has_the_normal_cdf(void)
     }
 }
 
+/* Kolmogorov-Smirnov distance of sorted values from the severity's cdf. */
+static double ks_distance(const double *sorted, size_t n, const ds_sev *sev)
+{
+    double d = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double f = ds_sev_cdf(sev, sorted[i]);
+        d = fmax(d, fmax(f - (double)i / (double)n, (double)(i + 1) / (double)n - f));
+    }
+    return d;
+}
+
+static void test_montecarlo__every_severity_sampler_has_its_distribution(void)
+{
+    /* Binomial(1, 1) claim counts give exactly one loss a year, so the simulated years are a
+     * sample of the severity itself. Kolmogorov-Smirnov against ds_sev_cdf: under the right
+     * distribution P(sqrt(n) D > 2.6) <= 2 exp(-2 * 2.6^2) = 2.6e-6 (Kolmogorov's limit law),
+     * while a wrong shape or scale of a few percent gives sqrt(n) D of 5 or more at n = 1e5. */
+    ds_sev families[9];
+    memset(families, 0, sizeof families);
+    families[0].family = DS_SEV_LOGNORMAL;
+    families[0].u.lognormal.meanlog = 10;
+    families[0].u.lognormal.sdlog = 1.5;
+    families[1].family = DS_SEV_GAMMA;
+    families[1].u.gamma.shape = 0.7;
+    families[1].u.gamma.rate = 1e-4;
+    families[2].family = DS_SEV_WEIBULL;
+    families[2].u.weibull.shape = 0.6;
+    families[2].u.weibull.scale = 20000;
+    families[3].family = DS_SEV_EXPONENTIAL;
+    families[3].u.exponential.rate = 1e-5;
+    families[4].family = DS_SEV_PARETO;
+    families[4].u.pareto.shape = 2.5;
+    families[4].u.pareto.scale = 150000;
+    for (int g = 0; g < 3; g++) {
+        families[5 + g].family = DS_SEV_GPD;
+        families[5 + g].u.gpd.xi = g == 0 ? 0.4 : g == 1 ? 0.0 : -0.3;
+        families[5 + g].u.gpd.sigma = 30000;
+        families[5 + g].u.gpd.mu = 1000;
+    }
+    ds_sev *body = calloc(1, sizeof *body), *tail = calloc(1, sizeof *tail);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(body);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tail);
+    body->family = DS_SEV_LOGNORMAL;
+    body->u.lognormal.meanlog = 10;
+    body->u.lognormal.sdlog = 1;
+    tail->family = DS_SEV_GPD;
+    tail->u.gpd.xi = 0.25;
+    tail->u.gpd.sigma = 50000;
+    tail->u.gpd.mu = 100000;
+    families[8].family = DS_SEV_SPLICED;
+    families[8].u.spliced.body = body;
+    families[8].u.spliced.tail = tail;
+    families[8].u.spliced.threshold = 100000;
+    families[8].u.spliced.body_weight = 0.8;
+
+    size_t n = 100000;
+    double *y = malloc(n * sizeof *y);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(y);
+    for (int f = 0; f < 9; f++) {
+        ds_agg_model m;
+        poisson_lognormal(&m);
+        m.freq.family = DS_FREQ_BINOMIAL;
+        m.freq.n = 1;
+        m.freq.p = 1.0;
+        m.sev = families[f];
+        ds_agg_options o;
+        options(&o, n, 2);
+        ds_error err;
+        int rc = ds_agg_simulate_years(y, &m, &o, &err);
+        if (rc)
+            fprintf(stderr, "\n  severity %d: %s\n", f, err.message);
+        CU_ASSERT_EQUAL_FATAL(rc, 0);
+        qsort(y, n, sizeof *y, cmp_double);
+        double scaled = sqrt((double)n) * ks_distance(y, n, &families[f]);
+        if (scaled >= 2.6)
+            fprintf(stderr, "\n  severity %d: sqrt(n) D = %g\n", f, scaled);
+        CU_ASSERT(scaled < 2.6);
+    }
+    free(y);
+    ds_sev_clear(&families[8]);
+}
+
 static void test_montecarlo__every_frequency_has_the_right_mean_and_sd(void)
 {
     /* Exponential severity with mean 1e5: E[S] = E[N] 1e5 and Var S = E[N] 1e10 + Var N 1e10.
@@ -681,6 +763,8 @@ static const ds_test_case tests[] = {
      test_montecarlo__normal_sampler_is_gsl_ziggurat_draw_for_draw},
     {"test_montecarlo__normal_sampler_has_the_normal_cdf",
      test_montecarlo__normal_sampler_has_the_normal_cdf},
+    {"test_montecarlo__every_severity_sampler_has_its_distribution",
+     test_montecarlo__every_severity_sampler_has_its_distribution},
     {"test_montecarlo__every_frequency_has_the_right_mean_and_sd",
      test_montecarlo__every_frequency_has_the_right_mean_and_sd},
     {"test_montecarlo__claim_counts_follow_the_frequency_pmf",
