@@ -3,11 +3,11 @@
 # `bash tests/web/browser.sh PATH/TO/dsure SOURCE_DIR` from a scratch directory.
 #
 # Starts `dsure serve` on a loopback port picked by the system, on a fresh database with the ledger
-# log of platform P-001, a platform key (P-001) and an insurer key made by `dsure keys create`, runs tests/web/browser.test.mjs with
-# node (playwright-core driving Debian's chromium, headless), keeps the screenshots in the scratch
-# directory (their paths are printed), stops the server with SIGTERM and checks that it stopped
-# with status 0 (so, in a sanitizer build, without a leak or an error report) and that its log
-# never shows a key. Exits 0 when everything passed, 1 otherwise.
+# log of platform P-001, a platform key (P-001) and an insurer key made by `dsure keys create`,
+# runs tests/web/browser.test.mjs with node (playwright-core driving Debian's chromium, headless),
+# keeps the screenshots in the scratch directory (their paths are printed), stops the server with
+# SIGTERM and checks that it stopped with status 0 (so, in a sanitizer build, without a leak or an
+# error report) and that its log never shows a key. Exits 0 when everything passed, 1 otherwise.
 #
 # Without node, chromium or node_modules/playwright-core (`npm ci` in SOURCE_DIR) the test cannot
 # run: it then says so and exits 0 ("skipped"), except under CI=true or DSURE_REQUIRE_BROWSER=1,

@@ -1,7 +1,7 @@
 // Browser test of the dsure web page (run by tests/web/browser.sh, which starts `dsure serve`).
 //
-// Drives Debian's chromium through playwright-core, headless, in a fresh profile, and checks what a
-// platform and an insurer do with the page: an API call without a key is refused (401) and the
+// Drives Debian's chromium through playwright-core, headless, in a fresh profile, and checks what
+// a platform and an insurer do with the page: an API call without a key is refused (401) and the
 // error lands next to the key field; the example assets load; a bad record count comes back from
 // the API as an error shown next to that asset's records input; grading shows the profile of
 // DESIGN.md section 5 (A1 important, A2 general, A3 core); the quote shows a premium > 0 formatted
@@ -9,7 +9,8 @@
 // exceedance plot is an SVG path through every ep_curve point, increasing left to right in return
 // period; the what-if table has rows sorted by saving, largest first; a screenshot is saved; the
 // insurer view finds the quote by id, says 404 for an unknown id and shows a policy bound from the
-// quote; an uploaded JSON file fills the form. Any uncaught page error or console error fails the test.
+// quote; an uploaded JSON file fills the form. Any uncaught page error or console error fails the
+// test.
 //
 // Environment: DSURE_URL (server base URL), DSURE_KEY (platform key), DSURE_INSURER_KEY (insurer
 // key; optional, the platform key is used if absent), DSURE_EXAMPLE (a quote request file to
@@ -111,9 +112,9 @@ try {
   ]);
   assert.ok(response.ok(), `POST /v1/quotes answered ${response.status()}`);
   const api = await response.json();
-  await page.waitForSelector('#quote-result:not([hidden]) #premium');
-  const premiumText = await page.textContent('#premium');
-  const premium = Number(await page.getAttribute('#premium', 'data-value'));
+  await page.waitForSelector('#quote-result:not([hidden]) #q-premium');
+  const premiumText = await page.textContent('#q-premium');
+  const premium = Number(await page.getAttribute('#q-premium', 'data-value'));
   console.log(`   premium shown: ${premiumText}`);
   assert.ok(premium > 0, 'premium > 0');
   assert.equal(premium, api.premium, 'premium shown is the API\'s');
@@ -138,7 +139,8 @@ try {
     rows.map((r) => r.cells[2].textContent));
   assert.ok(savings.length > 0, 'what-if rows');
   assert.equal(savings.length, api.what_if.length);
-  const values = savings.map((s) => (s.startsWith('+') ? -1 : 1) * Number(s.replace(/[^\d.]/g, '')));
+  const values = savings.map((s) =>
+    (s.startsWith('+') ? -1 : 1) * Number(s.replace(/[^\d.]/g, '')));
   for (let i = 1; i < values.length; i++) assert.ok(values[i] <= values[i - 1], 'sorted');
   assert.equal(await page.locator('table.factors tbody tr').count(), api.factors.length);
   assert.equal(await page.locator('table.bycov tbody tr').count(), api.by_coverage.length);
@@ -152,8 +154,8 @@ try {
   await page.click('#tab-insurer');
   await page.fill('#lk-id', api.quote_id);
   await page.click('#lookup-btn');
-  await page.waitForSelector('#lookup-result:not([hidden]) #premium');
-  assert.equal(Number(await page.getAttribute('#lookup-result #premium', 'data-value')), premium);
+  await page.waitForSelector('#lookup-result:not([hidden]) #lk-premium');
+  assert.equal(Number(await page.getAttribute('#lk-premium', 'data-value')), premium);
   await page.fill('#lk-id', "Q-0' OR '1'='1");
   await page.click('#lookup-btn');
   await page.waitForSelector('#lk-id[aria-invalid="true"]');
@@ -163,7 +165,8 @@ try {
 
   step('insurer view: a policy bound from the quote');
   const policy = await page.evaluate(async ([key, quoteId]) => {
-    const r = await fetch('/v1/policies', { method: 'POST', body: JSON.stringify({ quote_id: quoteId }),
+    const r = await fetch('/v1/policies', { method: 'POST',
+      body: JSON.stringify({ quote_id: quoteId }),
       headers: { Authorization: 'Bearer ' + key, 'Content-Type': 'application/json' } });
     return { status: r.status, body: await r.json() };
   }, [insurerKey, api.quote_id]);

@@ -3,10 +3,10 @@
  *
  * What it does: keeps the API key in sessionStorage (never in the URL, never logged), builds the
  * grading and quote requests of DESIGN.md section 5 from the form, calls the JSON API of
- * `dsure serve` (section 8) with `Authorization: Bearer`, and renders what comes back: the grading
- * profile, the premium with its factor breakdown, the what-if savings (largest first), the expected
- * loss by coverage and the loss exceedance curve as an inline SVG drawn here. The insurer view looks
- * quotes, policies and claims up by id through the GET routes.
+ * `dsure serve` (section 8) with `Authorization: Bearer`, and renders what comes back: the
+ * grading profile, the premium with its factor breakdown, the what-if savings (largest first),
+ * the expected loss by coverage and the loss exceedance curve as an inline SVG drawn here. The
+ * insurer view looks quotes, policies and claims up by id through the GET routes.
  *
  * Guarantees: every figure shown comes from the API response, unchanged except for formatting (the
  * page computes nothing actuarial). Text from the API or from uploaded files is inserted with
@@ -577,7 +577,10 @@
     }
     const cv = req.cover;
     if (cv) {
-      if (cv.period) { setValue('#cv-start', cv.period.start); setValue('#cv-end', cv.period.end); }
+      if (cv.period) {
+        setValue('#cv-start', cv.period.start);
+        setValue('#cv-end', cv.period.end);
+      }
       $('#cv-deductible').value = cv.deductible !== undefined ? fmtInt(cv.deductible) : '';
       const layer = cv.layer || {};
       $('#cv-attachment').value = layer.attachment !== undefined ? fmtInt(layer.attachment) : '';
@@ -674,7 +677,8 @@
   /* ------------------------------------------------------------------ grading profile */
 
   function gradeBadge(g) {
-    return el('span', { class: 'grade grade-' + (GRADES.includes(g) ? g : 'none'), text: g || '—' });
+    return el('span', { class: 'grade grade-' + (GRADES.includes(g) ? g : 'none'),
+      text: g || '—' });
   }
 
   function renderProfile(profile) {
@@ -688,7 +692,8 @@
         el('div', { class: 'gc-top' }, gradeBadge(g),
           el('span', { class: 'gc-share', text: fmtPct(x.share) })),
         el('div', { class: 'bar', role: 'presentation' },
-          el('span', { style: 'width:' + Math.min(100, Math.max(0, (x.share || 0) * 100)) + '%' })),
+          el('span', { style: 'width:' + Math.min(100, Math.max(0, (x.share || 0) * 100)) +
+            '%' })),
         el('p', { class: 'gc-num' }, el('strong', { text: fmtInt(x.records) }), ' records'),
         el('p', { class: 'gc-sub', text: fmtInt(x.assets) + (x.assets === 1 ? ' asset' :
           ' assets') })));
@@ -724,15 +729,16 @@
   }
 
   /* Loss exceedance curve: return period on a log10 x axis, annual insured loss on y. */
-  function epPlot(curve, currency) {
+  function epPlot(curve, currency, px) {
     const pts = (curve || []).filter((p) => p.return_period > 0 && isFinite(p.loss))
       .sort((a, b) => a.return_period - b.return_period);
     const W = 760, H = 340, m = { l: 84, r: 24, t: 20, b: 56 };
     const iw = W - m.l - m.r, ih = H - m.t - m.b;
     const root = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, class: 'ep-plot', role: 'img',
-      'aria-labelledby': 'ep-title ep-desc', preserveAspectRatio: 'xMidYMid meet' });
-    root.append(svg('title', { id: 'ep-title', text: 'Loss exceedance curve' }),
-      svg('desc', { id: 'ep-desc', text: 'Annual insured loss exceeded once in each return ' +
+      'aria-labelledby': px + 'ep-title ' + px + 'ep-desc',
+      preserveAspectRatio: 'xMidYMid meet' });
+    root.append(svg('title', { id: px + 'ep-title', text: 'Loss exceedance curve' }),
+      svg('desc', { id: px + 'ep-desc', text: 'Annual insured loss exceeded once in each return ' +
         'period: ' + pts.map((p) => p.return_period + ' years ' + fmtMoney(p.loss))
         .join('; ') }));
     if (!pts.length) {
@@ -818,7 +824,8 @@
       sub ? el('p', { class: 'tile-sub', text: sub }) : null);
   }
 
-  function renderQuote(container, q) {
+  /* px prefixes the ids, so that the platform's quote and the insurer's look-up can coexist. */
+  function renderQuote(container, q, px) {
     const cur = q.currency || 'CNY';
     const parts = [['Expected loss', q.expected_loss, 'c-el'], ['Risk load', q.risk_load, 'c-rl'],
       ['Expenses and profit', q.expense_load, 'c-ex']];
@@ -827,10 +834,11 @@
     const head = el('div', { class: 'quote-head' },
       el('div', { class: 'premium-box' },
         el('p', { class: 'tile-label', text: 'Annual premium' }),
-        el('p', { class: 'premium', id: 'premium', 'data-value': q.premium,
+        el('p', { class: 'premium', id: px + 'premium', 'data-value': q.premium,
           text: fmtMoney(q.premium) }),
-        el('p', { class: 'tile-sub' }, 'Quote ', el('span', { class: 'mono', id: 'quote-id',
-          text: q.quote_id || '—' }), plan ? ' · rating plan ' + plan : '')),
+        el('p', { class: 'tile-sub' }, 'Quote ', el('span', { class: 'mono quote-id',
+          id: px + 'quote-id', text: q.quote_id || '—' }),
+        plan ? ' · rating plan ' + plan : '')),
       el('div', { class: 'composition' },
         el('div', { class: 'stack', role: 'img', 'aria-label': 'Premium composition: ' +
           parts.map((p) => p[0] + ' ' + fmtMoney(p[1])).join(', ') },
@@ -857,8 +865,8 @@
         text: (w.saving >= 0 ? '−' : '+') + fmtMoney(Math.abs(w.saving)) }),
       el('td', { class: 'num', text: fmtPct(q.premium ? w.saving / q.premium : 0) }),
       el('td', { class: 'num', text: fmtMoney(w.expected_loss) })));
-    const whatIf = el('section', { class: 'panel', 'aria-labelledby': 'h-whatif' },
-      el('h3', { id: 'h-whatif', text: 'What would lower the premium' }),
+    const whatIf = el('section', { class: 'panel', 'aria-labelledby': px + 'h-whatif' },
+      el('h3', { id: px + 'h-whatif', text: 'What would lower the premium' }),
       wi.length ? table('What-if premiums, largest saving first',
         ['Change', { label: 'Premium', num: true }, { label: 'Saving', num: true },
           { label: '%', num: true }, { label: 'Expected loss', num: true }], wiRows,
@@ -876,8 +884,8 @@
         el('td', {}, el('div', { class: 'share-cell' }, el('span', { class: 'mini-bar' },
           el('span', { style: 'width:' + ((c.share || 0) / maxShare * 100).toFixed(1) + '%' })),
         el('span', { class: 'num', text: fmtPct(c.share) })))));
-    const byCov = el('section', { class: 'panel', 'aria-labelledby': 'h-bycov' },
-      el('h3', { id: 'h-bycov', text: 'Expected loss by coverage' }),
+    const byCov = el('section', { class: 'panel', 'aria-labelledby': px + 'h-bycov' },
+      el('h3', { id: px + 'h-bycov', text: 'Expected loss by coverage' }),
       table('Expected annual loss by coverage', ['Coverage',
         { label: 'Ground-up', num: true }, { label: 'Insured', num: true }, 'Share'], bcRows,
       { cls: 'bycov' }));
@@ -898,13 +906,13 @@
       varRows.push(el('tr', {}, el('td', { text: 'TVaR ' + fmtPct(v.p, 1) }),
         el('td', { class: 'num', text: fmtMoney(v.value) })));
     }
-    const plot = el('section', { class: 'panel plot-panel', 'aria-labelledby': 'h-ep' },
-      el('h3', { id: 'h-ep', text: 'Loss exceedance curve' }),
+    const plot = el('section', { class: 'panel plot-panel', 'aria-labelledby': px + 'h-ep' },
+      el('h3', { id: px + 'h-ep', text: 'Loss exceedance curve' }),
       el('p', { class: 'help', text: 'The annual insured loss exceeded on average once in the ' +
         'return period (' + cur + ').' }),
-      el('div', { class: 'plot-wrap' }, epPlot(ep, cur)), epTable);
-    const risk = el('section', { class: 'panel', 'aria-labelledby': 'h-risk' },
-      el('h3', { id: 'h-risk', text: 'Risk measures of the insured annual loss' }),
+      el('div', { class: 'plot-wrap' }, epPlot(ep, cur, px)), epTable);
+    const risk = el('section', { class: 'panel', 'aria-labelledby': px + 'h-risk' },
+      el('h3', { id: px + 'h-risk', text: 'Risk measures of the insured annual loss' }),
       table('Value at risk and tail value at risk', ['Measure', { label: cur, num: true }],
         varRows, { cls: 'measures' }));
 
@@ -912,8 +920,8 @@
       el('td', { class: 'mono', text: f.factor }), el('td', { text: f.applies_to }),
       el('td', { class: 'num', text: factorValue(f) }), el('td', { class: 'basis',
         text: f.basis })));
-    const factors = el('section', { class: 'panel', 'aria-labelledby': 'h-factors' },
-      el('h3', { id: 'h-factors', text: 'Rating factors' }),
+    const factors = el('section', { class: 'panel', 'aria-labelledby': px + 'h-factors' },
+      el('h3', { id: px + 'h-factors', text: 'Rating factors' }),
       table('Every rating factor with its value and basis', ['Factor', 'Applies to',
         { label: 'Value', num: true }, 'Basis'], fRows, { cls: 'factors' }));
 
@@ -924,7 +932,8 @@
 
   /* ------------------------------------------------------------------ generic rendering */
 
-  const MONEY_KEY = /(premium|loss|paid|limit|deductible|sublimit|amount|attachment|reserve|ground_up|saving|_load|revenue|payout|claimed|allocated)/;
+  const MONEY_KEY = new RegExp('(premium|loss|paid|limit|deductible|sublimit|amount|attachment|' +
+    'reserve|ground_up|verified|saving|_load|revenue|payout|claimed|allocated|payable)');
   const NOT_MONEY_KEY = /(prob|share|ratio|count|rate|records|hours|days|_at$|date|id$)/;
 
   function fmtValue(key, v) {
@@ -1009,7 +1018,7 @@
       try {
         const q = await api('POST', '/v1/quotes', req);
         const box = $('#quote-result');
-        renderQuote($('.quote-view', box), q);
+        renderQuote($('.quote-view', box), q, 'q-');
         box.hidden = false;
         box.scrollIntoView({ block: 'start' });
       } catch (e) {
@@ -1033,7 +1042,7 @@
         const body = el('div', { class: 'quote-view' });
         out.replaceChildren(el('h2', { text: title }), body);
         if (obj && typeof obj.premium === 'number' && Array.isArray(obj.ep_curve)) {
-          renderQuote(body, obj);
+          renderQuote(body, obj, 'lk-');
         } else {
           body.append(renderGeneric(obj));
         }
