@@ -969,11 +969,27 @@ static void test_server__entry_pages_carry_recomputable_leaf_hashes(void)
     reply_clear(&r);
 }
 
+/* Signs a checkpoint of P-001's log as it is now (what `dsure ledger checkpoint` does). */
+static void sign_checkpoint(void)
+{
+    ds_error err;
+    ds_db *db = NULL;
+    ds_ledger *lg = NULL;
+    char *note = NULL;
+    CU_ASSERT_FATAL(ds_db_open(&db, DB_PATH, NULL, &err) == 0);
+    CU_ASSERT_FATAL(ds_ledger_open(&lg, db, LOG1, &err) == 0);
+    CU_ASSERT(ds_ledger_checkpoint(lg, &note, &err) == 0);
+    free(note);
+    ds_ledger_free(lg);
+    ds_db_close(db);
+}
+
 static void test_server__claims_are_adjudicated_and_tenant_scoped(void)
 {
     setup();
     ensure_policy();
     ensure_entries();
+    sign_checkpoint(); /* the claim's entries are under the latest checkpoint */
     char claim[512];
     snprintf(claim, sizeof claim,
              "{\"claim_id\": \"CL-1\", \"policy_id\": \"%s\", \"reported\": "
@@ -1165,9 +1181,9 @@ static void test_server__sigterm_lets_the_request_in_flight_finish(void)
             port = (unsigned)atoi(at + strlen("listening on http://127.0.0.1:"));
     }
     CU_ASSERT_FATAL(port > 0);
-    /* A quote long enough (100k simulated years with what-ifs: a fraction of a second) to be in
-     * flight when the signal comes. */
-    char *body = quote_request("P-001", 100000);
+    /* A quote long enough (400k simulated years with what-ifs: about a second) to be in
+     * flight when the signal comes 150 ms after it was sent. */
+    char *body = quote_request("P-001", 400000);
     slow_call call = {.body = body, .port = port, .key = fx.p1};
     pthread_t t;
     CU_ASSERT_FATAL(pthread_create(&t, NULL, run_slow_call, &call) == 0);
@@ -1185,13 +1201,21 @@ static void test_server__sigterm_lets_the_request_in_flight_finish(void)
     CU_ASSERT(call.r.body && strstr(call.r.body, "\"premium\"") != NULL);
     /* The server said it stopped after the request, whose log line came first. */
     int saw_request = 0, saw_stop_after = 0;
+    double ms = 0;
     while (fgets(line, sizeof line, err)) {
-        if (strstr(line, "POST /v1/quotes 201"))
+        const char *logged = strstr(line, "POST /v1/quotes 201 ");
+        if (logged) {
             saw_request = 1;
+            ms = atof(logged + strlen("POST /v1/quotes 201 "));
+        }
         if (strstr(line, "dsure: stopped") && saw_request)
             saw_stop_after = 1;
     }
     CU_ASSERT(saw_request && saw_stop_after);
+    /* It was in flight when the signal came: it lasted beyond the 150 ms pause. */
+    if (ms <= 150)
+        fprintf(stderr, "\n  the quote took %.1f ms: not in flight at SIGTERM\n", ms);
+    CU_ASSERT(ms > 150);
     fclose(err);
     reply_clear(&call.r);
     free(body);
