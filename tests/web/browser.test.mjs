@@ -92,7 +92,8 @@ try {
   await page.click('#grade-btn');
   const err = page.locator('#assets-body tr').nth(1).locator('.field-error');
   await err.waitFor();
-  assert.match(await err.textContent(), /assets\[1\]\.records/);
+  assert.equal(await err.getAttribute('data-field-path'), 'assets[1].records');
+  assert.match(await err.textContent(), /non-negative/);
   assert.equal(await records2.getAttribute('aria-invalid'), 'true');
   await records2.fill('1,500,000');
 
@@ -103,6 +104,24 @@ try {
     rows.map((r) => [r.cells[0].textContent, r.cells[4].textContent]));
   assert.deepEqual(grades, [['A1', 'important'], ['A2', 'general'], ['A3', 'core']]);
   assert.equal(await page.locator('.field-error').count(), 0, 'errors cleared after success');
+
+  step('a cover error lands on its coverage row (indices count ticked coverages only)');
+  await page.uncheck('#cv-on-CBI');
+  assert.ok(await page.isDisabled('tr[data-code="CBI"] .cv-sublimit'));
+  const dias = page.locator('tr[data-code="DIAS"] .cv-sublimit');
+  await dias.fill('-1');
+  const [bad] = await Promise.all([
+    page.waitForRequest((r) => r.url() === base + '/v1/quotes'),
+    page.click('#quote-btn'),
+  ]);
+  const sent = bad.postDataJSON().cover.coverages.map((c) => c.code);
+  assert.deepEqual(sent, ['INRE', 'NPBI', 'DIAS', 'EXT', 'FIN', 'LIA', 'REG', 'ENO']);
+  const diasErr = page.locator('tr[data-code="DIAS"] .field-error');
+  await diasErr.waitFor();
+  assert.equal(await diasErr.getAttribute('data-field-path'), 'cover.coverages[2].sublimit');
+  assert.equal(await dias.getAttribute('aria-invalid'), 'true');
+  await page.check('#cv-on-CBI');
+  await dias.fill('1,000,000');
 
   step('quote');
   const [response] = await Promise.all([

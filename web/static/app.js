@@ -235,11 +235,13 @@
     const target = field ? (field === 'api-key' ? $('#api-key') : findFieldElement(field, scope))
       : null;
     const label = err.status ? ' (' + err.status + (err.code ? ' ' + err.code : '') + ')' : '';
-    const text = (field && field !== 'api-key' ? field + ': ' : '') + err.message;
-    if (!target) { showBanner(text + label); return; }
+    const path = field && field !== 'api-key' ? field : '';
+    if (!target) { showBanner((path ? path + ': ' : '') + err.message + label); return; }
+    /* Next to its input the message comes first; the request path follows, for API users. */
     const id = 'err-' + (++errSeq);
     const msg = el('p', { class: 'field-error', id, role: 'alert', 'data-status': err.status || '',
-      text });
+      'data-field-path': path }, err.message, path ? el('span', { class: 'err-path',
+      text: ' (' + path + ')' }) : null);
     if (target.tagName === 'TABLE') target.closest('.table-scroll').after(msg);
     else if (target.tagName === 'TR') target.cells[target.cells.length - 1].append(msg);
     else if (target.tagName === 'FIELDSET') target.append(msg);
@@ -477,9 +479,9 @@
     for (const [code, name] of COVERAGES) {
       const box = el('input', { type: 'checkbox', class: 'cv-on', id: 'cv-on-' + code });
       const sub = el('input', { class: 'cv-sublimit num', inputmode: 'decimal',
-        'aria-label': 'Sublimit of ' + name + ' (CNY)' });
+        placeholder: 'no sublimit', 'aria-label': 'Sublimit of ' + name + ' (CNY)' });
       const ded = el('input', { class: 'cv-deductible num', inputmode: 'decimal',
-        'aria-label': 'Deductible of ' + name + ' (CNY)' });
+        placeholder: 'none', 'aria-label': 'Deductible of ' + name + ' (CNY)' });
       const wait = WAITING_CODES.has(code)
         ? el('input', { class: 'cv-waiting num', inputmode: 'decimal',
           'aria-label': 'Waiting hours of ' + name })
@@ -981,6 +983,9 @@
       } else if (typeof v === 'string' && v.includes('\n')) {
         dl.append(el('dt', { text: humanKey(k) }), el('dd', {}, el('pre', { class: 'mono-block',
           text: v })));
+      } else if (k === 'status' && /^(approved|reduced|denied)$/.test(v)) {
+        dl.append(el('dt', { text: humanKey(k) }), el('dd', { 'data-key': k },
+          el('span', { class: 'status status-' + v, text: v })));
       } else {
         dl.append(el('dt', { text: humanKey(k) }), el('dd', { 'data-key': k,
           text: fmtValue(k, v) }));
