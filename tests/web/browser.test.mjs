@@ -55,6 +55,13 @@ try {
   const page = context.pages()[0] ?? await context.newPage();
   page.setDefaultTimeout(30000);
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  // The API's 4xx answers are provoked on purpose below; any other failed response (the page,
+  // its stylesheet or script) is a defect.
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !new URL(r.url()).pathname.startsWith('/v1/')) {
+      problems.push(`${r.status()} for ${r.url()}`);
+    }
+  });
   page.on('console', (m) => {
     // The browser logs failed fetches (the 401/400/404 this test provokes) as console errors
     // with "Failed to load resource"; anything else is a defect of the page.
@@ -67,6 +74,10 @@ try {
   await page.goto(base + '/');
   await page.waitForSelector('body[data-ready="true"]');
   assert.match(await page.title(), /dsure/);
+  // The stylesheet and the script came from /static/: styles applied, coverage rows built.
+  assert.equal(await page.$eval('header.site', (h) => getComputedStyle(h).color),
+    'rgb(255, 255, 255)');
+  assert.equal(await page.locator('#coverages-body tr').count(), 9);
 
   step('grading without a key is refused, and the error is shown at the key field');
   await page.click('#load-example');
