@@ -126,6 +126,9 @@ int ds_cmd_aggregate(const ds_cli *cli, int argc, char **argv)
     if (opts.method == DS_AGG_MC && cli->stderr_is_tty) {
         progress_state st = {-1};
         rc = ds_agg_simulate_progress(&result, &model, &opts, show_progress, &st, &err);
+        /* Only the calling thread reports, and another may finish the last block. */
+        if (st.last_percent >= 0 && st.last_percent < 100)
+            show_progress(&st, opts.sims, opts.sims);
     } else {
         rc = ds_agg_run(&result, &model, &opts, &err);
     }
