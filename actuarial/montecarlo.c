@@ -382,6 +382,10 @@ static int plan_init(sim_plan *plan, const ds_agg_model *model, ds_error *err)
     zig_init(&plan->zig);
     plan->has_inline_taus2 = verify_inline_taus2();
 
+    /* A mean count far beyond the table's cap needs no search to know it will not fit. */
+    double mean = ds_freq_mean(&model->freq), sd = sqrt(ds_freq_variance(&model->freq));
+    if (!(mean + 10.0 * sd < (double)COUNT_TABLE_MAX))
+        return 0;
     /* Find the table length: the first k with 1 - F(k) below the uniform's resolution. */
     size_t n = 0;
     while (n < COUNT_TABLE_MAX) {
