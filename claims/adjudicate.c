@@ -168,7 +168,13 @@ int ds_adjudicate_items(cJSON **out, ds_adjudicate_summary *summary, ds_db *db,
         (rc = ds_claims_verifier_read_begin(verifier, err)))
         goto out;
 
-    /* Read and verify every claim: nothing is written yet. */
+    /* Read, then verify every claim: nothing is written yet. */
+    const ds_claim **parsed = calloc(n ? n : 1, sizeof *parsed);
+    size_t n_parsed = 0;
+    if (!parsed) {
+        rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+        goto out;
+    }
     for (size_t i = 0; i < n; i++) {
         batch_item *it = &batch[i];
         it->pos = i;
@@ -180,7 +186,7 @@ int ds_adjudicate_items(cJSON **out, ds_adjudicate_summary *summary, ds_db *db,
         int prc = ds_claim_parse(&it->claim, items[i], path, &why);
         if (prc == DS_ENOMEM) {
             rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
-            goto out;
+            break;
         }
         if (prc) {
             ds_reason reason = {.code = DS_REASON_CLAIM_MALFORMED};
@@ -188,11 +194,22 @@ int ds_adjudicate_items(cJSON **out, ds_adjudicate_summary *summary, ds_db *db,
             results[i] = ds_claims_rejection(it->claim.claim_id, it->claim.policy_id, &reason);
             if (!results[i]) {
                 rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
-                goto out;
+                break;
             }
             continue;
         }
         it->is_parsed = 1;
+        parsed[n_parsed++] = &it->claim;
+    }
+    if (!rc)
+        rc = ds_claims_verifier_prepare(verifier, parsed, n_parsed, err);
+    free(parsed);
+    if (rc)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        batch_item *it = &batch[i];
+        if (!it->is_parsed)
+            continue;
         if ((rc = ds_claims_verify(&it->check, verifier, &it->claim, err)))
             goto out;
         order[n_order++] = it;

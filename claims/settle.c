@@ -270,17 +270,120 @@ cJSON *ds_claims_rejection(const char *claim_id, const char *policy_id, const ds
 /* ---------------------------------------------------------------------------------------- */
 /* Settling                                                                                  */
 
+/*
+ * The stored text of a result: compact JSON written here rather than by cJSON, whose number
+ * printing (printf, then scanf to check the round trip) cost more than the rest of a settlement.
+ * Amounts are whole minor units / 100, written as exact decimals ("79166.67"), which parse back
+ * to the same doubles; the other numbers are small integers or the reduction factor.
+ */
+typedef struct text_buf {
+    char *data;
+    size_t len, cap;
+    int failed;
+} text_buf;
+
+static void put(text_buf *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 1024;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *grown = realloc(b->data, cap);
+        if (!grown) {
+            b->failed = 1;
+            return;
+        }
+        b->data = grown;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+static void put_string(text_buf *b, const char *s)
+{
+    put(b, "\"", 1);
+    const char *run = s;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        put(b, run, (size_t)(s - run));
+        char esc[8];
+        if (c == '"' || c == '\\')
+            snprintf(esc, sizeof esc, "\\%c", c);
+        else
+            snprintf(esc, sizeof esc, "\\u%04x", c);
+        put(b, esc, strlen(esc));
+        run = s + 1;
+    }
+    put(b, run, (size_t)(s - run));
+    put(b, "\"", 1);
+}
+
+static void put_number(text_buf *b, double v)
+{
+    char num[40];
+    double cents = v * 100.0;
+    if (v == nearbyint(v) && fabs(v) < 9007199254740992.0) {
+        snprintf(num, sizeof num, "%lld", (long long)v);
+    } else if (fabs(v) < 1e13 && fabs(cents - nearbyint(cents)) < 1e-6) {
+        long long c = llabs((long long)nearbyint(cents));
+        int n = snprintf(num, sizeof num, "%s%lld.%02lld", v < 0 ? "-" : "", c / 100, c % 100);
+        if (n > 0 && num[n - 1] == '0')
+            num[n - 1] = '\0';
+    } else {
+        snprintf(num, sizeof num, "%.17g", v);
+    }
+    put(b, num, strlen(num));
+}
+
+static void put_json(text_buf *b, const cJSON *item)
+{
+    if (cJSON_IsObject(item) || cJSON_IsArray(item)) {
+        int is_object = cJSON_IsObject(item);
+        put(b, is_object ? "{" : "[", 1);
+        for (const cJSON *child = item->child; child; child = child->next) {
+            if (is_object) {
+                put_string(b, child->string);
+                put(b, ":", 1);
+            }
+            put_json(b, child);
+            if (child->next)
+                put(b, ",", 1);
+        }
+        put(b, is_object ? "}" : "]", 1);
+    } else if (cJSON_IsString(item)) {
+        put_string(b, item->valuestring);
+    } else if (cJSON_IsNumber(item)) {
+        put_number(b, item->valuedouble);
+    } else if (cJSON_IsTrue(item)) {
+        put(b, "true", 4);
+    } else if (cJSON_IsFalse(item)) {
+        put(b, "false", 5);
+    } else {
+        put(b, "null", 4);
+    }
+}
+
 static int store_result(ds_claims_settler *s, const ds_claim *claim, const cJSON *result,
                         const outcome *o, ds_error *err)
 {
-    char *text = cJSON_PrintUnformatted(result);
-    if (!text)
+    text_buf b = {0};
+    put_json(&b, result);
+    char *text = b.data;
+    if (b.failed || !text) {
+        free(text);
         return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+    }
     char now[32];
     ds_now_rfc3339(now, sizeof now);
     int rc = ds_claim_store_put(s->store, claim->claim_id, claim->policy_id,
                                 claim->content_sha256, o->status, o->payable, text, now, err);
-    cJSON_free(text);
+    free(text);
     return rc;
 }
 

@@ -97,6 +97,11 @@ typedef struct log_ctx {
     asset_event *events;             /* sorted by (asset, idx) */
     size_t n_events, cap_events;
     ds_ledger *ledger;               /* opened for consistency proofs */
+    ds_merkle_mem *mem;              /* the tree recomputed from the entries; NULL: stored nodes */
+    uint64_t *wanted;                /* indices the batch cites, sorted, unique */
+    size_t n_wanted, cap_wanted;
+    uint8_t **wanted_entry;          /* their entries as read by the scan (NULL: not read) */
+    size_t *wanted_len;
 } log_ctx;
 
 typedef struct premium_memo {
@@ -148,6 +153,12 @@ static void log_free(log_ctx *log)
     for (size_t i = 0; i < log->n_events; i++)
         free(log->events[i].asset);
     free(log->events);
+    for (size_t i = 0; log->wanted_entry && i < log->n_wanted; i++)
+        free(log->wanted_entry[i]);
+    free(log->wanted_entry);
+    free(log->wanted_len);
+    free(log->wanted);
+    ds_merkle_mem_free(log->mem);
     free(log->origin);
     free(log->verifier_key);
     free(log->latest_note);
@@ -325,10 +336,20 @@ static int get_log(log_ctx **out, ds_claims_verifier *v, const char *origin, ds_
 /* ---------------------------------------------------------------------------------------- */
 /* The asset index: one pass over the entries under the checkpoint                           */
 
+/*
+ * Logs up to this many entries get their whole tree recomputed in memory (about 64 bytes per
+ * entry): proofs then come from hashes this process computed, with no database reads. Larger
+ * logs are checked by folding the leaves into the right frontier (constant memory) and prove
+ * from the stored subtree hashes.
+ */
+#define MEM_TREE_MAX ((uint64_t)1 << 23)
+
 typedef struct scan_ctx {
     log_ctx *log;
     ds_error *err;
     uint64_t next;
+    uint8_t (*leaves)[32];           /* every leaf hash, when the tree is built in memory */
+    size_t next_wanted;
     uint8_t frontier[64][32];
     int failed;                      /* the entries do not make the signed tree */
     char detail[DS_REASON_DETAIL_MAX];
@@ -383,13 +404,33 @@ static int scan_entry(void *ctx, uint64_t idx, const uint8_t *entry, size_t len,
     }
     /* The leaf hash is recomputed from the entry, never read from the stored column; folding it
      * into the right frontier (RFC 9162 2.1.1, as claims/ledger.c appends) gives the root. */
-    uint8_t h[32];
-    ds_merkle_leaf_hash(h, entry, len);
-    unsigned level = 0;
-    for (uint64_t j = idx; j & 1; j >>= 1)
-        ds_merkle_node_hash(h, s->frontier[level++], h);
-    memcpy(s->frontier[level], h, 32);
+    if (s->leaves) {
+        ds_merkle_leaf_hash(s->leaves[idx], entry, len);
+    } else {
+        uint8_t h[32];
+        ds_merkle_leaf_hash(h, entry, len);
+        unsigned level = 0;
+        for (uint64_t j = idx; j & 1; j >>= 1)
+            ds_merkle_node_hash(h, s->frontier[level++], h);
+        memcpy(s->frontier[level], h, 32);
+    }
     s->next++;
+
+    /* Keep the entries the batch cites: the scan reads them anyway. */
+    log_ctx *log = s->log;
+    while (s->next_wanted < log->n_wanted && log->wanted[s->next_wanted] < idx)
+        s->next_wanted++;
+    if (s->next_wanted < log->n_wanted && log->wanted[s->next_wanted] == idx) {
+        uint8_t *copy = malloc(len + 1);
+        if (!copy) {
+            ds_error_set(s->err, DS_ENOMEM, NULL, "out of memory");
+            return DS_ENOMEM;
+        }
+        memcpy(copy, entry, len);
+        copy[len] = '\0';
+        log->wanted_entry[s->next_wanted] = copy;
+        log->wanted_len[s->next_wanted] = len;
+    }
 
     /* Only asset records matter here. In canonical JSON a quote inside a string is escaped, so
      * this pattern can only be the record's own "type" member. */
@@ -430,9 +471,22 @@ static int build_index(log_ctx *log, ds_claims_verifier *v, ds_error *err)
         return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
     s->log = log;
     s->err = err;
-    int rc = ds_ledger_store_each_entry(v->store, log->log_id, scan_entry, s, err);
+    int rc = 0;
+    if (log->n_wanted && (!(log->wanted_entry = calloc(log->n_wanted, sizeof(uint8_t *))) ||
+                          !(log->wanted_len = calloc(log->n_wanted, sizeof(size_t)))))
+        rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+    if (!rc && log->cp.size > 0 && log->cp.size <= MEM_TREE_MAX &&
+        !(s->leaves = malloc((size_t)log->cp.size * 32)))
+        rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory for %llu leaf hashes",
+                          (unsigned long long)log->cp.size);
+    if (!rc)
+        rc = ds_ledger_store_each_entry(v->store, log->log_id, scan_entry, s, err);
     if (rc == SCAN_STOP)
         rc = 0;
+    if (!rc && s->leaves && !s->failed && s->next == log->cp.size)
+        rc = ds_merkle_mem_new(&log->mem, (const uint8_t(*)[32])s->leaves, log->cp.size, err);
+    free(s->leaves);
+    s->leaves = NULL;
     if (rc) {
         free(s);
         return rc;
@@ -447,6 +501,11 @@ static int build_index(log_ctx *log, ds_claims_verifier *v, ds_error *err)
         uint8_t root[32];
         if (log->cp.size == 0) {
             ds_merkle_empty_root(root);
+        } else if (log->mem) {
+            if ((rc = ds_merkle_root(root, log->cp.size, ds_merkle_mem_node, log->mem, err))) {
+                free(s);
+                return rc;
+            }
         } else {
             int have = 0;
             for (unsigned l = 0; l < 64; l++) {
@@ -466,8 +525,11 @@ static int build_index(log_ctx *log, ds_claims_verifier *v, ds_error *err)
                      (unsigned long long)log->cp.size);
         }
     }
-    if (s->failed)
+    if (s->failed) {
         log_unusable(log, DS_REASON_LEDGER_INCLUSION, "%s", s->detail);
+        ds_merkle_mem_free(log->mem);
+        log->mem = NULL;
+    }
     free(s);
     qsort(log->events, log->n_events, sizeof *log->events, event_cmp);
     return 0;
@@ -541,7 +603,25 @@ static int cited_entry(cJSON **json, ds_record_view *view, ds_reason_code *why_c
     size_t len = 0;
     ds_error inner;
     ds_error_clear(&inner);
-    int rc = ds_ledger_store_get_entry(v->store, log->log_id, idx, &entry, &len, &inner);
+    int rc = 0;
+    size_t lo = 0, hi = log->n_wanted;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (log->wanted[mid] < idx)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (log->wanted_entry && lo < log->n_wanted && log->wanted[lo] == idx &&
+        log->wanted_entry[lo]) {
+        /* Read by this batch's scan of the log. */
+        len = log->wanted_len[lo];
+        if (!(entry = malloc(len + 1)))
+            return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+        memcpy(entry, log->wanted_entry[lo], len + 1);
+    } else {
+        rc = ds_ledger_store_get_entry(v->store, log->log_id, idx, &entry, &len, &inner);
+    }
     if (rc == DS_ENOTFOUND) {
         *why_code = DS_REASON_LEDGER_INCLUSION;
         snprintf(why, why_cap, "entry %llu is missing from the log", (unsigned long long)idx);
@@ -556,7 +636,12 @@ static int cited_entry(cJSON **json, ds_record_view *view, ds_reason_code *why_c
     uint8_t path[DS_MERKLE_MAX_PROOF][DS_MERKLE_HASH_SIZE];
     size_t n_path = 0;
     node_src src = {v->store, log->log_id, &inner};
-    rc = ds_merkle_inclusion_proof(path, &n_path, idx, log->cp.size, stored_node, &src, &inner);
+    if (log->mem)
+        rc = ds_merkle_inclusion_proof(path, &n_path, idx, log->cp.size, ds_merkle_mem_node,
+                                       log->mem, &inner);
+    else
+        rc = ds_merkle_inclusion_proof(path, &n_path, idx, log->cp.size, stored_node, &src,
+                                       &inner);
     if (!rc)
         rc = ds_merkle_verify_inclusion(leaf, idx, log->cp.size, (const uint8_t(*)[32])path,
                                         n_path, log->cp.root, &inner);
@@ -1050,6 +1135,62 @@ static int is_late(const ds_cover *cover, int64_t reported)
         return 0;
     int64_t deadline = (cover->period_end + 1 + cover->reporting_days) * 86400;
     return reported >= deadline;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int want(log_ctx *log, uint64_t idx)
+{
+    if (log->n_wanted == log->cap_wanted) {
+        size_t cap = log->cap_wanted ? 2 * log->cap_wanted : 1024;
+        uint64_t *grown = realloc(log->wanted, cap * sizeof *grown);
+        if (!grown)
+            return DS_ENOMEM;
+        log->wanted = grown;
+        log->cap_wanted = cap;
+    }
+    log->wanted[log->n_wanted++] = idx;
+    return 0;
+}
+
+int ds_claims_verifier_prepare(ds_claims_verifier *v, const ds_claim *const *claims, size_t n,
+                               ds_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        policy_ctx *p = NULL;
+        int rc = get_policy(&p, v, claims[i]->policy_id, err);
+        if (rc)
+            return rc;
+        if (!p || !p->log->is_usable || p->log->is_indexed)
+            continue;
+        rc = want(p->log, claims[i]->incident);
+        for (size_t l = 0; !rc && l < claims[i]->n_losses; l++) {
+            for (size_t j = 0; !rc && j < claims[i]->losses[l].n_evidence; j++)
+                rc = want(p->log, claims[i]->losses[l].evidence[j]);
+        }
+        if (rc)
+            return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+    }
+    for (size_t k = 0; k < v->n_logs; k++) {
+        log_ctx *log = v->logs[k];
+        if (!log->is_usable || log->is_indexed)
+            continue;
+        qsort(log->wanted, log->n_wanted, sizeof *log->wanted, u64_cmp);
+        size_t m = 0;
+        for (size_t i = 0; i < log->n_wanted; i++) {
+            if (m == 0 || log->wanted[m - 1] != log->wanted[i])
+                log->wanted[m++] = log->wanted[i];
+        }
+        log->n_wanted = m;
+        int rc = build_index(log, v, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
 }
 
 int ds_claims_verify(ds_claim_check *out, ds_claims_verifier *v, const ds_claim *claim,

@@ -116,6 +116,15 @@ void ds_claims_verifier_free(ds_claims_verifier *verifier);
 int ds_claims_verify(ds_claim_check *out, ds_claims_verifier *verifier, const ds_claim *claim,
                      ds_error *err);
 
+/*
+ * Optional, for speed: tells the verifier every claim of the batch before they are verified, so
+ * that the one pass over each log (the asset index and the tree check) also keeps the entries the
+ * batch cites, and proofs come from the tree recomputed in memory (logs up to 2^23 entries)
+ * instead of stored hashes. Claims whose policy is unknown are skipped.
+ */
+int ds_claims_verifier_prepare(ds_claims_verifier *verifier, const ds_claim *const *claims,
+                               size_t n, ds_error *err);
+
 int ds_claims_verifier_read_begin(ds_claims_verifier *verifier, ds_error *err);
 void ds_claims_verifier_read_end(ds_claims_verifier *verifier);
 
