@@ -101,7 +101,7 @@ static const char *const migration_steps[] = {
     /* Step 4: claims adjudication (data/claim_store.h, docs/claims.md).
      *   claims          one row per settled claim id: the SHA-256 of the claim's canonical JSON
      *                   (a resubmission with other content is refused) and the result as issued;
-     *                   WITHOUT ROWID, so a settlement writes one B-tree, not a table and an index.
+     *                   WITHOUT ROWID: a settlement writes one B-tree, not a table and index.
      *   claim_evidence  which claim a cited ledger entry paid for: (log, idx) is the primary key,
      *                   so an entry backs one claim only, enforced by the database.
      *   policy_state    what is left of a policy's sublimits and aggregate limit; written in the
