@@ -3,7 +3,9 @@
  * loopback port picked by the system and a libcurl client calls every route:
  *   - every error status: 400 (malformed JSON, invalid input naming the field), 401, 404
  *     (unknown route, unknown object, another tenant's object, a role without the route), 405
- *     with Allow, 409 (binding twice), 413 (a 3 MiB body, declared or chunked), 415;
+ *     with Allow, 409 (binding twice), 413 (a 3 MiB body, declared or chunked), 415, 500 (a
+ *     signing key that cannot be read: nothing is stored);
+ *   - concurrent clients on two workers, and a slow client cut off by the idle timeout;
  *   - tenancy probes with two platform keys: each reads only its own quotes, policies, claims
  *     and log, and gets for the other's exactly the answer of an id that does not exist;
  *   - SQL-injection strings in ids and query parameters: 404, and the database intact;
@@ -18,12 +20,16 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -45,6 +51,7 @@
 #define DB_PATH "web.db"
 #define LOG1 "ledger.test.cn/P-001"
 #define LOG2 "ledger.test.cn/P-002"
+#define LOG3 "ledger.test.cn/P-003"
 #define QUOTE_FIXTURE DSURE_SOURCE_DIR "/tests/data/quotes/design-example.json"
 
 /* ---------------------------------------------------------------------------------------- */
@@ -113,6 +120,11 @@ static void setup(void)
     CU_ASSERT_FATAL(ds_db_open(&db, DB_PATH, NULL, &err) == 0);
     CU_ASSERT_FATAL(ds_ledger_create(db, LOG1, "p1.key", NULL, &err) == 0);
     CU_ASSERT_FATAL(ds_ledger_create(db, LOG2, "p2.key", NULL, &err) == 0);
+    /* P-003's signing key becomes unreadable (a directory): binding there fails inside. */
+    rmdir("p3.key");
+    unlink("p3.key");
+    CU_ASSERT_FATAL(ds_ledger_create(db, LOG3, "p3.key", NULL, &err) == 0);
+    CU_ASSERT_FATAL(unlink("p3.key") == 0 && mkdir("p3.key", 0700) == 0);
     CU_ASSERT_FATAL(ds_auth_create_key(fx.insurer, NULL, db, "insurer", NULL, &err) == 0);
     CU_ASSERT_FATAL(ds_auth_create_key(fx.p1, NULL, db, "platform", "P-001", &err) == 0);
     CU_ASSERT_FATAL(ds_auth_create_key(fx.p2, NULL, db, "platform", "P-002", &err) == 0);
@@ -1120,6 +1132,96 @@ static void test_server__request_log_has_one_line_per_request_and_no_key(void)
     free(log);
 }
 
+
+static void test_server__internal_failure_is_500_and_stores_nothing(void)
+{
+    setup();
+    char *body = quote_request("P-003", 1000);
+    reply q = post("/v1/quotes", fx.insurer, body);
+    free(body);
+    expect_status(&q, 201);
+    char id[64], bind[160];
+    json_string(q.body, "quote_id", id, sizeof id);
+    reply_clear(&q);
+    long policies = count_rows("policies");
+    snprintf(bind, sizeof bind, "{\"quote_id\": \"%s\"}", id);
+    reply r = post("/v1/policies", fx.insurer, bind);
+    expect_error(&r, 500, "internal", NULL);
+    CU_ASSERT(strstr(r.body, "p3.key") != NULL); /* names what failed, nothing secret */
+    reply_clear(&r);
+    CU_ASSERT(count_rows("policies") == policies);
+}
+
+/* Many clients at once on two workers: every answer right, none lost. */
+typedef struct hammer {
+    int ok;
+} hammer;
+
+static void *run_hammer(void *ctx)
+{
+    hammer *h = ctx;
+    h->ok = 1;
+    for (int i = 0; i < 15; i++) {
+        reply r = get("/v1/ledger/checkpoint", fx.adjuster);
+        h->ok &= r.status == 200 && strncmp(r.body, LOG1 "\n", strlen(LOG1) + 1) == 0;
+        reply_clear(&r);
+        r = post("/v1/grade", fx.p1, assets_json);
+        h->ok &= r.status == 200 && strstr(r.body, "\"by_grade\"") != NULL;
+        reply_clear(&r);
+        r = get("/v1/quotes/Q-none", fx.p2);
+        h->ok &= r.status == 404;
+        reply_clear(&r);
+    }
+    return NULL;
+}
+
+static void test_server__concurrent_clients_all_get_their_answers(void)
+{
+    setup();
+    ensure_policy(); /* a checkpoint exists */
+    enum { N = 6 };
+    pthread_t t[N];
+    hammer h[N];
+    for (int i = 0; i < N; i++)
+        CU_ASSERT_FATAL(pthread_create(&t[i], NULL, run_hammer, &h[i]) == 0);
+    for (int i = 0; i < N; i++) {
+        pthread_join(t[i], NULL);
+        CU_ASSERT(h[i].ok);
+    }
+}
+
+/* A client that sends half a request line and stops is cut off after the timeout. */
+static void test_server__slow_client_is_timed_out(void)
+{
+    ds_error err;
+    ds_server *server = NULL;
+    ds_server_config cfg = {.db_path = DB_PATH, .threads = 1, .timeout_s = 1};
+    CU_ASSERT_FATAL(ds_server_start(&server, &cfg, &err) == 0);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    CU_ASSERT_FATAL(fd >= 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET,
+                               .sin_port = htons((uint16_t)ds_server_port(server))};
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    CU_ASSERT_FATAL(connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0);
+    const char partial[] = "GET /healthz HTTP/1.1\r\nHost: x";
+    CU_ASSERT(send(fd, partial, sizeof partial - 1, 0) == (ssize_t)(sizeof partial - 1));
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    /* Wait (at most 5 s) for the server to close: recv returns 0 at end of stream. */
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    char buf[256];
+    ssize_t got = -1;
+    if (poll(&pfd, 1, 5000) == 1)
+        got = recv(fd, buf, sizeof buf, 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double waited = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    CU_ASSERT(got == 0);
+    /* Closed because of the 1 s timeout (libmicrohttpd checks it about once a second). */
+    CU_ASSERT(waited >= 0.9 && waited < 4.5);
+    close(fd);
+    ds_server_free(server);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* SIGTERM on the real binary                                                                */
 
@@ -1265,6 +1367,11 @@ static const ds_test_case tests[] = {
     {"metrics_in_prometheus_text_format", test_server__metrics_in_prometheus_text_format},
     {"request_log_has_one_line_per_request_and_no_key",
      test_server__request_log_has_one_line_per_request_and_no_key},
+    {"internal_failure_is_500_and_stores_nothing",
+     test_server__internal_failure_is_500_and_stores_nothing},
+    {"concurrent_clients_all_get_their_answers",
+     test_server__concurrent_clients_all_get_their_answers},
+    {"slow_client_is_timed_out", test_server__slow_client_is_timed_out},
     {"sigterm_lets_the_request_in_flight_finish",
      test_server__sigterm_lets_the_request_in_flight_finish},
     {"stops_cleanly", test_server__stops_cleanly},
