@@ -66,21 +66,24 @@ static const char *const statement_sql[N_STATEMENTS] = {
  * Node cache, in two parts, because a point lookup in SQLite costs microseconds and a proof
  * needs about log2(n) of them:
  *   - levels >= 1 are cached in chunks of CHUNK_LEN consecutive hashes of one level, each
- *     loaded by one range query on the nodes primary key, kept in an open-addressing table
- *     (linear probing, at most half full). A random proof on a million-entry log touches one
- *     chunk per level, and the whole upper tree of such a log (about 7,800 chunks, 32 MiB)
- *     fits. At CHUNK_MAX chunks (about 68 MiB) the table is emptied and refilled, which bounds
- *     the memory whatever the log size.
+ *     loaded by one range query on the nodes primary key. Each level has a directory, an array
+ *     indexed by chunk number, so a hit costs two memory reads (directory, hash) and no
+ *     hashing or probing. A random proof on a million-entry log touches one chunk per level,
+ *     and the whole upper tree of such a log (about 7,800 chunks, 32 MiB) fits. At CHUNK_MAX
+ *     chunks (about 68 MiB) the cache is emptied and refilled, and chunk numbers beyond
+ *     DIR_MAX bypass it, which bounds the memory whatever the log size.
  *   - leaf hashes (level 0) are cached one by one in a direct-mapped table; reading an entry
  *     also reads its sibling's leaf hash in the same query, which is the one leaf hash its
  *     inclusion proof needs.
- * A chunk at the right edge of a level is partly filled; a miss inside a loaded chunk reloads
- * it (the log may have grown since), so the cache never answers "absent" from stale data.
+ * The directories serve one log at a time (a ds_ledger has its own store); a lookup in
+ * another log empties them first. A chunk at the right edge of a level is partly filled; a miss
+ * inside a loaded chunk reloads it (the log may have grown since), so the cache never answers
+ * "absent" from stale data.
  */
 #define CHUNK_BITS 7
 #define CHUNK_LEN ((uint64_t)1 << CHUNK_BITS)
 #define CHUNK_MAX ((size_t)1 << 14)
-#define CHUNK_TABLE (2 * CHUNK_MAX)
+#define DIR_MAX ((uint64_t)1 << 20)
 #define LEAF_SLOTS ((size_t)1 << 12)
 
 typedef struct chunk {
@@ -89,17 +92,16 @@ typedef struct chunk {
     uint8_t hash[CHUNK_LEN][32];
 } chunk;
 
-/*
- * A table slot: the key and the length of the chunk's gap-free prefix sit beside the pointer,
- * so a hit costs one cache line for the slot and one for the hash.
- */
+/* A directory slot: the chunk and the length of its gap-free prefix (0: not loaded). */
 typedef struct chunk_ref {
-    int64_t log_id;
-    uint64_t base; /* index of the chunk's first hash, a multiple of CHUNK_LEN */
-    uint32_t level;
-    uint32_t n_prefix; /* hashes 0..n_prefix-1 are present; 0 also when not loaded */
-    chunk *c;          /* NULL: a free slot */
+    chunk *c;
+    uint64_t n_prefix;
 } chunk_ref;
+
+typedef struct chunk_dir {
+    chunk_ref *refs;
+    uint64_t cap;
+} chunk_dir;
 
 typedef struct leaf_slot {
     int64_t log_id;
@@ -112,7 +114,8 @@ struct ds_ledger_store {
     ds_db *db;
     sqlite3 *handle;
     sqlite3_stmt *stmt[N_STATEMENTS];
-    chunk_ref *chunks; /* CHUNK_TABLE slots */
+    chunk_dir dirs[64]; /* one per level; dirs[0] unused (leaves) */
+    int64_t dir_log_id; /* the log the directories hold */
     size_t n_chunks;
     leaf_slot *leaves; /* LEAF_SLOTS */
     int read_depth;    /* nesting of ds_ledger_store_read_begin */
@@ -147,14 +150,16 @@ void ds_ledger_log_clear(ds_ledger_log *log)
     memset(log, 0, sizeof *log);
 }
 
-/* Empties the chunk table. */
+/* Empties the chunk cache (keeping the directories' memory). */
 static void forget_chunks(ds_ledger_store *store)
 {
-    if (!store->chunks)
-        return;
-    for (size_t i = 0; i < CHUNK_TABLE; i++) {
-        free(store->chunks[i].c);
-        memset(&store->chunks[i], 0, sizeof store->chunks[i]);
+    for (unsigned l = 0; l < 64; l++) {
+        chunk_dir *d = &store->dirs[l];
+        for (uint64_t k = 0; k < d->cap; k++) {
+            free(d->refs[k].c);
+            d->refs[k].c = NULL;
+            d->refs[k].n_prefix = 0;
+        }
     }
     store->n_chunks = 0;
 }
@@ -167,9 +172,8 @@ int ds_ledger_store_new(ds_ledger_store **out, ds_db *db, ds_error *err)
         return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
     store->db = db;
     store->handle = ds_db_handle(db);
-    store->chunks = calloc(CHUNK_TABLE, sizeof *store->chunks);
     store->leaves = calloc(LEAF_SLOTS, sizeof *store->leaves);
-    if (!store->chunks || !store->leaves) {
+    if (!store->leaves) {
         ds_ledger_store_free(store);
         return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
     }
@@ -203,7 +207,8 @@ void ds_ledger_store_free(ds_ledger_store *store)
     for (int i = 0; i < N_STATEMENTS; i++)
         sqlite3_finalize(store->stmt[i]);
     forget_chunks(store);
-    free(store->chunks);
+    for (unsigned l = 0; l < 64; l++)
+        free(store->dirs[l].refs);
     free(store->leaves);
     free(store);
 }
@@ -551,13 +556,11 @@ int ds_ledger_store_node_uncached(ds_ledger_store *store, int64_t log_id, unsign
     return 0;
 }
 
-/* Loads (or reloads) chunk c for (log_id, level, base) with one range query. */
-static int chunk_load(ds_ledger_store *store, chunk_ref *ref, ds_error *err)
+/* Loads (or reloads) the chunk of ref, (log_id, level, base), with one range query. */
+static int chunk_load(ds_ledger_store *store, chunk_ref *ref, int64_t log_id, unsigned level,
+                      uint64_t base, ds_error *err)
 {
     chunk *c = ref->c;
-    int64_t log_id = ref->log_id;
-    unsigned level = ref->level;
-    uint64_t base = ref->base;
     ref->n_prefix = 0;
     memset(c->present, 0, sizeof c->present);
     memset(c->damaged, 0, sizeof c->damaged);
@@ -603,33 +606,42 @@ int ds_ledger_store_node(ds_ledger_store *store, int64_t log_id, unsigned level,
             leaf_remember(store, log_id, idx, out);
         return rc;
     }
-    uint64_t base = idx & ~(CHUNK_LEN - 1), off = idx - base;
-    size_t at = slot_of(log_id, level, base >> CHUNK_BITS, CHUNK_TABLE);
-    chunk_ref *ref;
-    while ((ref = &store->chunks[at])->c &&
-           !(ref->log_id == log_id && ref->level == level && ref->base == base))
-        at = (at + 1) & (CHUNK_TABLE - 1);
-    if (ref->c && off < ref->n_prefix) {
-        memcpy(out, ref->c->hash[off], 32);
+    uint64_t base = idx & ~(CHUNK_LEN - 1), off = idx - base, k = idx >> CHUNK_BITS;
+    if (level >= 64 || k >= DIR_MAX)
+        return ds_ledger_store_node_uncached(store, log_id, level, idx, out, err);
+    if (store->dir_log_id != log_id) {
+        forget_chunks(store);
+        store->dir_log_id = log_id;
+    }
+    chunk_dir *d = &store->dirs[level];
+    if (k < d->cap && d->refs[k].c && off < d->refs[k].n_prefix) {
+        memcpy(out, d->refs[k].c->hash[off], 32);
         return 0;
     }
+    if (k >= d->cap) {
+        uint64_t cap = d->cap ? d->cap : 64;
+        while (cap <= k)
+            cap *= 2;
+        chunk_ref *refs = realloc(d->refs, cap * sizeof *refs);
+        if (!refs)
+            return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+        memset(refs + d->cap, 0, (cap - d->cap) * sizeof *refs);
+        d->refs = refs;
+        d->cap = cap;
+    }
+    chunk_ref *ref = &d->refs[k];
     if (!ref->c) {
-        if (store->n_chunks == CHUNK_MAX) {
+        if (store->n_chunks == CHUNK_MAX)
             forget_chunks(store);
-            ref = &store->chunks[slot_of(log_id, level, base >> CHUNK_BITS, CHUNK_TABLE)];
-        }
         if (!(ref->c = calloc(1, sizeof *ref->c)))
             return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
-        ref->log_id = log_id;
-        ref->level = level;
-        ref->base = base;
         ref->n_prefix = 0;
         store->n_chunks++;
     }
     /* New, or loaded before this hash was appended, or missing after a gap (then say so). */
     chunk *c = ref->c;
     if (ref->n_prefix == 0 || !(c->present[off / 8] >> off % 8 & 1)) {
-        int rc = chunk_load(store, ref, err);
+        int rc = chunk_load(store, ref, log_id, level, base, err);
         if (rc)
             return rc;
         if (c->damaged[off / 8] >> off % 8 & 1)
