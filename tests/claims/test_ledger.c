@@ -184,6 +184,49 @@ static void test_ledger__roots_and_proofs_agree_with_memory_tree_for_every_size(
     remove_files(db_path, key_path);
 }
 
+/*
+ * The node cache holds partly filled chunks at the right edge of each level; appends after a
+ * proof must be seen by the next one. 300 single-record appends on one open ledger, each
+ * followed by a root, the newest entry's proof and a consistency proof, all compared with the
+ * in-memory tree (300 entries fill more than one 128-hash chunk at level 1).
+ */
+static void test_ledger__proofs_stay_right_while_the_log_grows(void)
+{
+    const char *db_path = "grow.db", *key_path = "grow.key";
+    ds_db *db = fresh_db(db_path, key_path);
+    ds_ledger *lg = NULL;
+    ds_error err;
+    CU_ASSERT_FATAL(ds_ledger_open(&lg, db, NULL, &err) == 0);
+    const uint64_t n = 300;
+    ds_merkle_mem *mem = memory_tree(n);
+    int mismatches = 0;
+    for (uint64_t size = 1; size <= n; size++) {
+        append_records(lg, size - 1, 1);
+        uint8_t want[32], got[32];
+        CU_ASSERT_FATAL(ds_merkle_root(want, size, ds_merkle_mem_node, mem, &err) == 0);
+        CU_ASSERT_FATAL(ds_ledger_root(lg, size, got, &err) == 0);
+        mismatches += memcmp(want, got, 32) != 0;
+        uint8_t wpath[DS_MERKLE_MAX_PROOF][32], gpath[DS_MERKLE_MAX_PROOF][32], leaf[32];
+        size_t wn = 0, gn = 0;
+        uint64_t i = (size * 7919) % size; /* a spread of indices, and the newest below */
+        for (int k = 0; k < 2; k++, i = size - 1) {
+            CU_ASSERT_FATAL(ds_merkle_inclusion_proof(wpath, &wn, i, size, ds_merkle_mem_node,
+                                                      mem, &err) == 0);
+            CU_ASSERT_FATAL(ds_ledger_prove(lg, i, size, leaf, gpath, &gn, &err) == 0);
+            mismatches += wn != gn || memcmp(wpath, gpath, wn * 32) != 0;
+        }
+        CU_ASSERT_FATAL(ds_merkle_consistency_proof(wpath, &wn, size / 2, size,
+                                                    ds_merkle_mem_node, mem, &err) == 0);
+        CU_ASSERT_FATAL(ds_ledger_consistency(lg, size / 2, size, gpath, &gn, &err) == 0);
+        mismatches += wn != gn || memcmp(wpath, gpath, wn * 32) != 0;
+    }
+    CU_ASSERT_EQUAL(mismatches, 0);
+    ds_merkle_mem_free(mem);
+    ds_ledger_free(lg);
+    ds_db_close(db);
+    remove_files(db_path, key_path);
+}
+
 static void test_ledger__out_of_range_sizes_and_indices_name_the_field(void)
 {
     const char *db_path = "range.db", *key_path = "range.key";
@@ -806,6 +849,8 @@ static void test_ledger__rewritten_history_fails_consistency_with_old_checkpoint
 static const ds_test_case tests[] = {
     {"test_ledger__roots_and_proofs_agree_with_memory_tree_for_every_size",
      test_ledger__roots_and_proofs_agree_with_memory_tree_for_every_size},
+    {"test_ledger__proofs_stay_right_while_the_log_grows",
+     test_ledger__proofs_stay_right_while_the_log_grows},
     {"test_ledger__out_of_range_sizes_and_indices_name_the_field",
      test_ledger__out_of_range_sizes_and_indices_name_the_field},
     {"test_ledger__invalid_record_refuses_whole_batch_and_leaves_log_unchanged",
