@@ -131,6 +131,7 @@ int ds_cmd_claims(const ds_cli *cli, int argc, char **argv)
         return ds_cli_usage(usage_text);
     if (strcmp(argv[1], "adjudicate") == 0)
         return adjudicate(cli, argc - 1, argv + 1);
-    fprintf(stderr, "dsure: claims: unknown subcommand \"%s\"\n", argv[1]);
-    return ds_cli_usage(usage_text);
+    fprintf(stderr, "dsure: claims: unknown subcommand \"%s\"; usage: %s\n", argv[1],
+            usage_text);
+    return DS_EXIT_USAGE;
 }
