@@ -165,6 +165,13 @@ int ds_slot_store(ds_ledger_store **out, ds_slot *slot, ds_error *err)
     return 0;
 }
 
+/*
+ * The ledger handle is kept between requests: opening one prepares its statements, and its node
+ * cache holds only committed, immutable subtree hashes (data/ledger_store.h), so it stays right
+ * while this or another process appends. A process that rewrites the tables behind the server's
+ * back (a tamper test) must restart the server for proofs to see the rewrite; entry pages are
+ * always read from the database.
+ */
 int ds_slot_ledger(ds_ledger **out, ds_slot *slot, const char *origin, ds_error *err)
 {
     *out = NULL;
