@@ -133,7 +133,8 @@ static void test_claim__content_hash_ignores_layout_and_sees_every_value(void)
     CU_ASSERT_FATAL(parse(&a, example, &err) == 0);
     /* Same claim: other member order, whitespace and number spelling. */
     CU_ASSERT_FATAL(parse(&b,
-                          "{\"losses\":[{\"evidence\":[1043],\"amount\":1e5,\"coverage\":\"INRE\"},"
+                          "{\"losses\":[{\"evidence\":[1043],\"amount\":1e5,"
+                          "\"coverage\":\"INRE\"},"
                           "{\"hours\":30.25,\"evidence\":[1044,1045],\"coverage\":\"NPBI\","
                           "\"amount\":250000.50}],\"incident\":1042,\"reported\":"
                           "\"2027-03-05T08:00:00Z\",\"policy_id\":\"POL-1\","
