@@ -72,9 +72,9 @@ int ds_json_parse(cJSON **out, const char *text, size_t len, const char *what, d
             return 0;
         }
         cJSON_Delete(root);
-    } else {
-        end = cJSON_GetErrorPtr();
     }
+    /* On failure cJSON sets end to where parsing stopped, the same as its global error pointer,
+     * which threads of the server would race on. */
     size_t line = 1, column = 1;
     if (end && end >= text && end <= text + len) {
         for (const char *p = text; p < end; p++) {
