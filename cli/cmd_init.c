@@ -3,13 +3,14 @@
  *
  * Creates the database or migrates it to the current schema. With --origin it also creates the
  * ledger log of that origin and its Ed25519 key file (mode 0600) at --key, or beside the database
- * as "<db>.<origin with every character outside [A-Za-z0-9._-] replaced by '_'>.key". An existing
- * key file or origin is refused, never overwritten. Prints
+ * as "<db>.<origin with every character outside [A-Za-z0-9._-] replaced by '_'>.key", stored as an
+ * absolute path. An existing key file or origin is refused, never overwritten. Prints
  *   {"db": PATH, "schema_version": N, "log": {"origin", "key", "verifier_key"} | null}.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "claims/ledger.h"
 #include "cli/commands.h"
@@ -32,6 +33,26 @@ static char *default_key_path(const char *db_path, const char *origin)
     }
     snprintf(path + at, n - at, ".key");
     return path;
+}
+
+/*
+ * The key path stored with the log is made absolute, so later commands find the key whatever
+ * their working directory. Takes ownership of path; returns the new string (or path itself when
+ * it is already absolute or the working directory is unknown), NULL on allocation failure.
+ */
+static char *absolute_path(char *path)
+{
+    if (!path || path[0] == '/')
+        return path;
+    char cwd[4096];
+    if (!getcwd(cwd, sizeof cwd))
+        return path;
+    size_t n = strlen(cwd) + strlen(path) + 2;
+    char *abs = malloc(n);
+    if (abs)
+        snprintf(abs, n, "%s/%s", cwd, path[0] == '.' && path[1] == '/' ? path + 2 : path);
+    free(path);
+    return abs;
 }
 
 int ds_cmd_init(const ds_cli *cli, int argc, char **argv)
@@ -60,8 +81,8 @@ int ds_cmd_init(const ds_cli *cli, int argc, char **argv)
     if ((rc = ds_db_schema_version(db, &version, &err)))
         goto done;
     if (opts[0].is_set) {
-        key_path = opts[1].is_set ? strdup(opts[1].value)
-                                  : default_key_path(cli->db_path, opts[0].value);
+        key_path = absolute_path(opts[1].is_set ? strdup(opts[1].value)
+                                                : default_key_path(cli->db_path, opts[0].value));
         if (!key_path) {
             rc = ds_error_set(&err, DS_ENOMEM, NULL, "out of memory");
             goto done;

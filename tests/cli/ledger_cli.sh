@@ -63,7 +63,7 @@ expect_rc 64 "--key: needs --origin" -- init --key x.key
 
 ok init.json -- init --origin "$ORIGIN"
 key=$(json init.json 'j["log"]["key"]')
-[ "$key" = "ledger.db.ledger.example-platform.cn_P-001.key" ] || fail "default key path: $key"
+[ "$key" = "$PWD/ledger.db.ledger.example-platform.cn_P-001.key" ] || fail "default key path: $key"
 [ -f "$key" ] || fail "no key file $key"
 [ "$(stat -c %a "$key")" = 600 ] || fail "key file mode $(stat -c %a "$key")"
 vkey=$(json init.json 'j["log"]["verifier_key"]')
@@ -178,6 +178,9 @@ expect_rc 64 "--bogus" -- ledger root --bogus 1
 expect_rc 64 "unknown subcommand" -- ledger sync
 
 # --- checkpoint, key, verify ---------------------------------------------------------------
+mkdir -p elsewhere
+(cd elsewhere && "$dsure" --db ../ledger.db ledger checkpoint > ../cp0.txt 2> ../err.txt) ||
+    fail "checkpoint from another directory: $(cat err.txt)"
 ok cp.txt -- ledger checkpoint
 [ "$(sed -n 1p cp.txt)" = "$ORIGIN" ] || fail "checkpoint origin: $(cat cp.txt)"
 [ "$(sed -n 2p cp.txt)" = 7 ] || fail "checkpoint size: $(cat cp.txt)"
@@ -188,7 +191,7 @@ sed -n 5p cp.txt | grep -q "^— $ORIGIN " || fail "checkpoint signature line: $
 ok k.txt -- ledger key
 [ "$(cat k.txt)" = "$vkey" ] || fail "ledger key: $(cat k.txt), init said $vkey"
 ok v.json -- ledger verify
-[ "$(json v.json '(j["ok"], j["size"], j["checkpoints"])')" = "(True, 7, 1)" ] ||
+[ "$(json v.json '(j["ok"], j["size"], j["checkpoints"])')" = "(True, 7, 2)" ] ||
     fail "verify: $(cat v.json)"
 
 # --- tampering with the database file ------------------------------------------------------
