@@ -41,8 +41,8 @@ typedef struct ds_ledger ds_ledger;
  * origin is DS_ECONFLICT. On failure no log is stored and a key file this call created is
  * removed. If out_verifier_key is not NULL it receives the verifier key text (caller frees).
  */
-int ds_ledger_create(ds_db *db, const char *origin, const char *key_path,
-                     char **out_verifier_key, ds_error *err);
+int ds_ledger_create(ds_db *db, const char *origin, const char *key_path, char **out_verifier_key,
+                     ds_error *err);
 
 /*
  * Opens the log named origin in db, or with origin NULL the database's only log
@@ -77,9 +77,8 @@ int ds_ledger_size(ds_ledger *ledger, uint64_t *out, ds_error *err);
  * On success *first_index is the index of the first new entry and *new_size the log size.
  * n == 0 appends nothing and succeeds.
  */
-int ds_ledger_append(ds_ledger *ledger, const cJSON *const *records, size_t n,
-                     const size_t *lines, uint64_t *first_index, uint64_t *new_size,
-                     ds_error *err);
+int ds_ledger_append(ds_ledger *ledger, const cJSON *const *records, size_t n, const size_t *lines,
+                     uint64_t *first_index, uint64_t *new_size, ds_error *err);
 
 /* Appends already canonical entries without validation (for tests and benchmarks of storage). */
 int ds_ledger_append_raw(ds_ledger *ledger, const uint8_t *const *entries, const size_t *lens,
@@ -95,8 +94,8 @@ int ds_ledger_root(ds_ledger *ledger, uint64_t size, uint8_t out[DS_MERKLE_HASH_
  * from the stored entry; path must hold DS_MERKLE_MAX_PROOF hashes.
  */
 int ds_ledger_prove(ds_ledger *ledger, uint64_t index, uint64_t size,
-                    uint8_t leaf_hash[DS_MERKLE_HASH_SIZE],
-                    uint8_t path[][DS_MERKLE_HASH_SIZE], size_t *n_path, ds_error *err);
+                    uint8_t leaf_hash[DS_MERKLE_HASH_SIZE], uint8_t path[][DS_MERKLE_HASH_SIZE],
+                    size_t *n_path, ds_error *err);
 
 /* The consistency proof from size `from` to size `to` (from <= to <= log size). */
 int ds_ledger_consistency(ds_ledger *ledger, uint64_t from, uint64_t to,

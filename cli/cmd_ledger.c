@@ -90,8 +90,8 @@ static int is_blank(const char *s, size_t n)
  * pointers (borrowed from *roots) and, for JSON Lines, their line numbers.
  */
 typedef struct batch {
-    cJSON *array;    /* the parsed array input, or NULL */
-    cJSON **lines;   /* one parsed object per non-blank line */
+    cJSON *array;  /* the parsed array input, or NULL */
+    cJSON **lines; /* one parsed object per non-blank line */
     const cJSON **records;
     size_t *line_no;
     size_t n;
@@ -177,8 +177,8 @@ static int run_append(ds_ledger *lg, const char *path, ds_error *err)
     free(text);
     uint64_t first = 0, size = 0;
     if (!rc)
-        rc = ds_ledger_append(lg, (const cJSON *const *)b.records, b.n,
-                              b.array ? NULL : b.line_no, &first, &size, err);
+        rc = ds_ledger_append(lg, (const cJSON *const *)b.records, b.n, b.array ? NULL : b.line_no,
+                              &first, &size, err);
     batch_clear(&b);
     if (rc)
         return rc;
@@ -246,8 +246,7 @@ static int run_consistency(ds_ledger *lg, const ds_cli_opt *from_opt, const ds_c
     cJSON *out = cJSON_CreateObject();
     return emit(out,
                 out && cJSON_AddNumberToObject(out, "from", (double)from) &&
-                    cJSON_AddNumberToObject(out, "to", (double)to) &&
-                    add_path(out, path, n_path),
+                    cJSON_AddNumberToObject(out, "to", (double)to) && add_path(out, path, n_path),
                 err);
 }
 
@@ -290,8 +289,8 @@ int ds_cmd_ledger(const ds_cli *cli, int argc, char **argv)
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
         return ds_cli_usage(usage_text);
     const char *sub = argv[1];
-    static const char *const known[] = {"append", "root",   "prove", "consistency",
-                                        "checkpoint", "key", "verify"};
+    static const char *const known[] = {"append",     "root", "prove", "consistency",
+                                        "checkpoint", "key",  "verify"};
     int is_known = 0;
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         is_known |= strcmp(sub, known[i]) == 0;
@@ -320,8 +319,8 @@ int ds_cmd_ledger(const ds_cli *cli, int argc, char **argv)
     size_t max_positional = strcmp(sub, "append") == 0 ? 1 : 0;
     ds_error err;
     ds_error_clear(&err);
-    if (ds_cli_parse(argc - 1, argv + 1, opts, n_opts, positional, max_positional,
-                     &n_positional, &err)) {
+    if (ds_cli_parse(argc - 1, argv + 1, opts, n_opts, positional, max_positional, &n_positional,
+                     &err)) {
         ds_cli_fail(&err);
         return ds_cli_usage(usage_text);
     }

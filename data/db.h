@@ -45,7 +45,8 @@ typedef struct ds_db_options {
  */
 int ds_db_open(ds_db **out, const char *path, const ds_db_options *opts, ds_error *err);
 
-/* Closes the connection (finalising nothing: callers finalise their statements first). NULL-safe. */
+/* Closes the connection (finalising nothing: callers finalise their statements first). NULL-safe.
+ */
 void ds_db_close(ds_db *db);
 
 /* The SQLite connection, borrowed: valid while db lives. */

@@ -6,11 +6,15 @@
  * (what an entry is, how nodes are derived, when a size is trusted). Statements are prepared once
  * per store and reset after each use, so an append costs a bind and a step per row.
  *
- * Node reads (ds_ledger_store_node) go through a small direct-mapped cache. Stored hashes are
- * immutable once committed (the log is append-only), so a cached value stays right while other
- * processes append; the cache is dropped on every rollback, so nothing uncommitted outlives its
- * transaction. A process that rewrites the tables behind the store's back (a tamper test) must
- * open a new store to see the change. `ledger verify` never reads through the cache.
+ * Node reads (ds_ledger_store_node) go through a cache (ledger_store.c explains its layout;
+ * at most about 70 MiB). Stored hashes are immutable once committed (the log is append-only), so
+ * a cached value stays right while other processes append; the cache is dropped on every
+ * rollback, so nothing uncommitted outlives its transaction. A process that rewrites the tables
+ * behind the store's back (a tamper test) must open a new store to see the change.
+ * `ledger verify` never reads through the cache.
+ *
+ * The store sets two limits on its connection: mmap_size (1 GiB of address space, so random
+ * reads need no system call) and cache_size (64 MiB of pages).
  *
  * Errors: DS_EIO naming the database path (SQLite failures), DS_ENOTFOUND for a missing log or
  * row, DS_ECONFLICT for an origin that already exists, DS_ENOMEM.
@@ -87,8 +91,7 @@ int ds_ledger_store_count_logs(ds_ledger_store *store, int64_t *out, ds_error *e
 
 /* Reads / writes logs.size for log_id. */
 int ds_ledger_store_size(ds_ledger_store *store, int64_t log_id, uint64_t *out, ds_error *err);
-int ds_ledger_store_set_size(ds_ledger_store *store, int64_t log_id, uint64_t size,
-                             ds_error *err);
+int ds_ledger_store_set_size(ds_ledger_store *store, int64_t log_id, uint64_t size, ds_error *err);
 
 /* Inserts entry idx with its leaf hash (32 bytes). A duplicate index is DS_EIO. */
 int ds_ledger_store_put_entry(ds_ledger_store *store, int64_t log_id, uint64_t idx,
@@ -97,14 +100,15 @@ int ds_ledger_store_put_entry(ds_ledger_store *store, int64_t log_id, uint64_t i
 
 /*
  * Reads entry idx into *entry (malloc'd, NUL-terminated for convenience, caller frees with
- * free()) and its length. DS_ENOTFOUND ("index") when absent.
+ * free()) and its length; the same query caches the stored leaf hash of its sibling (idx ^ 1),
+ * the first hash of its inclusion proof. DS_ENOTFOUND ("index") when absent.
  */
 int ds_ledger_store_get_entry(ds_ledger_store *store, int64_t log_id, uint64_t idx,
                               uint8_t **entry, size_t *len, ds_error *err);
 
 /* Inserts the perfect-subtree hash at (level >= 1, idx). */
-int ds_ledger_store_put_node(ds_ledger_store *store, int64_t log_id, unsigned level,
-                             uint64_t idx, const uint8_t hash[32], ds_error *err);
+int ds_ledger_store_put_node(ds_ledger_store *store, int64_t log_id, unsigned level, uint64_t idx,
+                             const uint8_t hash[32], ds_error *err);
 
 /*
  * The stored hash of the perfect subtree (level, idx): level 0 is the leaf hash column of the

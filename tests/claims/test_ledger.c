@@ -152,19 +152,19 @@ static void test_ledger__roots_and_proofs_agree_with_memory_tree_for_every_size(
         for (uint64_t i = 0; i < size; i++) {
             uint8_t wpath[DS_MERKLE_MAX_PROOF][32], gpath[DS_MERKLE_MAX_PROOF][32], leaf[32];
             size_t wn = 0, gn = 0;
-            CU_ASSERT_FATAL(ds_merkle_inclusion_proof(wpath, &wn, i, size, ds_merkle_mem_node,
-                                                      mem, &err) == 0);
+            CU_ASSERT_FATAL(ds_merkle_inclusion_proof(wpath, &wn, i, size, ds_merkle_mem_node, mem,
+                                                      &err) == 0);
             CU_ASSERT_FATAL(ds_ledger_prove(lg, i, size, leaf, gpath, &gn, &err) == 0);
             uint8_t want_leaf[32];
             CU_ASSERT_FATAL(ds_merkle_mem_node(mem, 0, i, want_leaf) == 0);
-            mismatches += wn != gn || memcmp(wpath, gpath, wn * 32) != 0 ||
-                          memcmp(leaf, want_leaf, 32) != 0;
+            mismatches +=
+                wn != gn || memcmp(wpath, gpath, wn * 32) != 0 || memcmp(leaf, want_leaf, 32) != 0;
         }
         for (uint64_t from = 0; from <= size; from++) {
             uint8_t wpath[DS_MERKLE_MAX_PROOF][32], gpath[DS_MERKLE_MAX_PROOF][32];
             size_t wn = 0, gn = 0;
-            CU_ASSERT_FATAL(ds_merkle_consistency_proof(wpath, &wn, from, size,
-                                                        ds_merkle_mem_node, mem, &err) == 0);
+            CU_ASSERT_FATAL(ds_merkle_consistency_proof(wpath, &wn, from, size, ds_merkle_mem_node,
+                                                        mem, &err) == 0);
             CU_ASSERT_FATAL(ds_ledger_consistency(lg, from, size, gpath, &gn, &err) == 0);
             mismatches += wn != gn || memcmp(wpath, gpath, wn * 32) != 0;
         }
@@ -210,13 +210,13 @@ static void test_ledger__proofs_stay_right_while_the_log_grows(void)
         size_t wn = 0, gn = 0;
         uint64_t i = (size * 7919) % size; /* a spread of indices, and the newest below */
         for (int k = 0; k < 2; k++, i = size - 1) {
-            CU_ASSERT_FATAL(ds_merkle_inclusion_proof(wpath, &wn, i, size, ds_merkle_mem_node,
-                                                      mem, &err) == 0);
+            CU_ASSERT_FATAL(ds_merkle_inclusion_proof(wpath, &wn, i, size, ds_merkle_mem_node, mem,
+                                                      &err) == 0);
             CU_ASSERT_FATAL(ds_ledger_prove(lg, i, size, leaf, gpath, &gn, &err) == 0);
             mismatches += wn != gn || memcmp(wpath, gpath, wn * 32) != 0;
         }
-        CU_ASSERT_FATAL(ds_merkle_consistency_proof(wpath, &wn, size / 2, size,
-                                                    ds_merkle_mem_node, mem, &err) == 0);
+        CU_ASSERT_FATAL(ds_merkle_consistency_proof(wpath, &wn, size / 2, size, ds_merkle_mem_node,
+                                                    mem, &err) == 0);
         CU_ASSERT_FATAL(ds_ledger_consistency(lg, size / 2, size, gpath, &gn, &err) == 0);
         mismatches += wn != gn || memcmp(wpath, gpath, wn * 32) != 0;
     }
@@ -302,8 +302,7 @@ static void test_ledger__invalid_record_refuses_whole_batch_and_leaves_log_uncha
     /* The same batch with the record fixed goes through whole. */
     cJSON_Delete(recs[2]);
     recs[2] = record(9);
-    CU_ASSERT(ds_ledger_append(lg, (const cJSON *const *)recs, 4, NULL, &first, &size, &err) ==
-              0);
+    CU_ASSERT(ds_ledger_append(lg, (const cJSON *const *)recs, 4, NULL, &first, &size, &err) == 0);
     CU_ASSERT_EQUAL(first, 7);
     CU_ASSERT_EQUAL(size, 11);
     for (int i = 0; i < 4; i++)
@@ -483,8 +482,7 @@ static int proof_uses(ds_merkle_mem *mem, uint64_t j, uint64_t n, unsigned level
     uint8_t path[DS_MERKLE_MAX_PROOF][32];
     size_t n_path;
     ds_error err;
-    CU_ASSERT_FATAL(ds_merkle_inclusion_proof(path, &n_path, j, n, recording_node, &r, &err) ==
-                    0);
+    CU_ASSERT_FATAL(ds_merkle_inclusion_proof(path, &n_path, j, n, recording_node, &r, &err) == 0);
     return r.used;
 }
 
@@ -509,8 +507,7 @@ static void check_proofs(tamper_env *env, const uint64_t *bad_entries, size_t n_
         for (size_t k = 0; k < n_bad_entries; k++)
             expect_fail |= bad_entries[k] == j;
         for (size_t k = 0; k < n_bad_nodes; k++)
-            expect_fail |= proof_uses(env->mem, j, N_TAMPER, bad_nodes[k].level,
-                                      bad_nodes[k].idx);
+            expect_fail |= proof_uses(env->mem, j, N_TAMPER, bad_nodes[k].level, bad_nodes[k].idx);
         ds_error_clear(&err);
         int rc = ds_ledger_verify_entry(lg, env->vkey, env->note, j, NULL, NULL, &err);
         if ((rc != 0) != expect_fail || (rc && rc != DS_EMISMATCH))
@@ -579,9 +576,8 @@ static void test_ledger__changing_any_byte_of_any_stored_hash_is_detected(void)
                          (unsigned long long)idx);
                 snprintf(want, sizeof want, "entry %llu:", (unsigned long long)idx);
             } else {
-                snprintf(get, sizeof get,
-                         "SELECT hash FROM nodes WHERE level = %u AND idx = %llu", level,
-                         (unsigned long long)idx);
+                snprintf(get, sizeof get, "SELECT hash FROM nodes WHERE level = %u AND idx = %llu",
+                         level, (unsigned long long)idx);
                 snprintf(set, sizeof set,
                          "UPDATE nodes SET hash = ?1 WHERE level = %u AND idx = %llu", level,
                          (unsigned long long)idx);
@@ -703,27 +699,25 @@ static void test_ledger__inclusion_proof_rejects_wrong_size(void)
     /* The right size verifies... */
     CU_ASSERT_FATAL(ds_ledger_prove(lg, index, N_TAMPER, leaf, path, &n_path, &err) == 0);
     CU_ASSERT(ds_ledger_verify_inclusion(env.vkey, env.note, ORIGIN, index, N_TAMPER,
-                                         (const uint8_t *)entry, len,
-                                         (const uint8_t(*)[32])path, n_path, &err) == 0);
+                                         (const uint8_t *)entry, len, (const uint8_t(*)[32])path,
+                                         n_path, &err) == 0);
     /* ...a valid proof for another size is refused, naming the size. */
     for (uint64_t size = index + 1; size <= N_TAMPER + 1; size++) {
         if (size == N_TAMPER)
             continue;
         uint64_t prove_size = size <= N_TAMPER ? size : N_TAMPER;
         CU_ASSERT_FATAL(ds_ledger_prove(lg, index, prove_size, leaf, path, &n_path, &err) == 0);
-        CU_ASSERT(ds_ledger_verify_inclusion(env.vkey, env.note, ORIGIN, index, size,
-                                             (const uint8_t *)entry, len,
-                                             (const uint8_t(*)[32])path, n_path,
-                                             &err) == DS_EMISMATCH);
+        CU_ASSERT(ds_ledger_verify_inclusion(
+                      env.vkey, env.note, ORIGIN, index, size, (const uint8_t *)entry, len,
+                      (const uint8_t(*)[32])path, n_path, &err) == DS_EMISMATCH);
         CU_ASSERT_STRING_EQUAL(err.field, "size");
     }
     /* A changed entry with the right proof is refused, naming the entry. */
     CU_ASSERT_FATAL(ds_ledger_prove(lg, index, N_TAMPER, leaf, path, &n_path, &err) == 0);
     entry[len / 2] ^= 1;
     CU_ASSERT(ds_ledger_verify_inclusion(env.vkey, env.note, ORIGIN, index, N_TAMPER,
-                                         (const uint8_t *)entry, len,
-                                         (const uint8_t(*)[32])path, n_path,
-                                         &err) == DS_EMISMATCH);
+                                         (const uint8_t *)entry, len, (const uint8_t(*)[32])path,
+                                         n_path, &err) == DS_EMISMATCH);
     CU_ASSERT_STRING_EQUAL(err.field, "entries[4]");
     free(entry);
     /* An index at or beyond the checkpoint size is out of range. */

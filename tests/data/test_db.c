@@ -58,10 +58,11 @@ static void test_db__open_sets_wal_foreign_keys_and_latest_schema(void)
     CU_ASSERT(ds_db_latest_version() >= 1);
     CU_ASSERT_EQUAL(version, ds_db_latest_version());
     /* The ledger tables of step 1 exist. */
-    CU_ASSERT(ds_db_exec(db, "SELECT id, origin, key_path, verifier_key, size FROM logs;"
-                             "SELECT log_id, idx, entry, leaf_hash FROM entries;"
-                             "SELECT log_id, level, idx, hash FROM nodes;"
-                             "SELECT log_id, size, root, note, created FROM checkpoints;",
+    CU_ASSERT(ds_db_exec(db,
+                         "SELECT id, origin, key_path, verifier_key, size FROM logs;"
+                         "SELECT log_id, idx, entry, leaf_hash FROM entries;"
+                         "SELECT log_id, level, idx, hash FROM nodes;"
+                         "SELECT log_id, size, root, note, created FROM checkpoints;",
                          &err) == 0);
     CU_ASSERT_STRING_EQUAL(ds_db_path(db), path);
     ds_db_close(db);
@@ -178,8 +179,7 @@ static void test_db__rollback_discards_a_transaction_and_is_safe_without_one(voi
     CU_ASSERT(ds_db_commit(db, &err) == 0);
     CU_ASSERT_EQUAL(pragma_int(db, "SELECT count(*) FROM t"), 1);
     /* Foreign keys are enforced: an entry of a log that does not exist is refused. */
-    CU_ASSERT(ds_db_exec(db, "INSERT INTO entries VALUES (99, 0, x'00', x'00')", &err) ==
-              DS_EIO);
+    CU_ASSERT(ds_db_exec(db, "INSERT INTO entries VALUES (99, 0, x'00', x'00')", &err) == DS_EIO);
     ds_db_close(db);
     ds_db_close(NULL);
     remove_db(path);
