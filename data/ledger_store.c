@@ -75,10 +75,10 @@ static const char *const statement_sql[N_STATEMENTS] = {
  *   - leaf hashes (level 0) are cached one by one in a direct-mapped table; reading an entry
  *     also reads its sibling's leaf hash in the same query, which is the one leaf hash its
  *     inclusion proof needs.
- * The directories serve one log at a time (a ds_ledger has its own store); a lookup in
- * another log empties them first. A chunk at the right edge of a level is partly filled; a miss
- * inside a loaded chunk reloads it (the log may have grown since), so the cache never answers
- * "absent" from stale data.
+ * Directories are kept for the N_LOG_DIRS logs read most recently (a batch of claims may
+ * alternate between a few platforms' logs); a fifth log takes over the oldest slot. A chunk at the
+ * right edge of a level is partly filled; a miss inside a loaded chunk reloads it (the log may
+ * have grown since), so the cache never answers "absent" from stale data.
  */
 #define CHUNK_BITS 7
 #define CHUNK_LEN ((uint64_t)1 << CHUNK_BITS)
@@ -103,6 +103,15 @@ typedef struct chunk_dir {
     uint64_t cap;
 } chunk_dir;
 
+/* One log's directories, one per level (dirs[0] unused: leaves are cached separately). */
+#define N_LOG_DIRS 4
+
+typedef struct log_dirs {
+    int64_t log_id;
+    int is_used;
+    chunk_dir dirs[64];
+} log_dirs;
+
 typedef struct leaf_slot {
     int64_t log_id;
     uint64_t idx;
@@ -114,8 +123,8 @@ struct ds_ledger_store {
     ds_db *db;
     sqlite3 *handle;
     sqlite3_stmt *stmt[N_STATEMENTS];
-    chunk_dir dirs[64]; /* one per level; dirs[0] unused (leaves) */
-    int64_t dir_log_id; /* the log the directories hold */
+    log_dirs logs[N_LOG_DIRS]; /* directories of the logs read most recently */
+    unsigned next_victim;      /* round-robin replacement among logs[] */
     size_t n_chunks;
     leaf_slot *leaves; /* LEAF_SLOTS */
     int read_depth;    /* nesting of ds_ledger_store_read_begin */
@@ -150,18 +159,42 @@ void ds_ledger_log_clear(ds_ledger_log *log)
     memset(log, 0, sizeof *log);
 }
 
-/* Empties the chunk cache (keeping the directories' memory). */
-static void forget_chunks(ds_ledger_store *store)
+/* Frees the chunks of one log's directories (keeping the directories' memory). */
+static void forget_log(ds_ledger_store *store, log_dirs *ld)
 {
     for (unsigned l = 0; l < 64; l++) {
-        chunk_dir *d = &store->dirs[l];
+        chunk_dir *d = &ld->dirs[l];
         for (uint64_t k = 0; k < d->cap; k++) {
+            if (d->refs[k].c)
+                store->n_chunks--;
             free(d->refs[k].c);
             d->refs[k].c = NULL;
             d->refs[k].n_prefix = 0;
         }
     }
+}
+
+/* Empties the chunk cache. */
+static void forget_chunks(ds_ledger_store *store)
+{
+    for (unsigned i = 0; i < N_LOG_DIRS; i++)
+        forget_log(store, &store->logs[i]);
     store->n_chunks = 0;
+}
+
+/* The directories of log_id, taking over the least recently assigned slot if needed. */
+static log_dirs *dirs_of(ds_ledger_store *store, int64_t log_id)
+{
+    for (unsigned i = 0; i < N_LOG_DIRS; i++) {
+        if (store->logs[i].is_used && store->logs[i].log_id == log_id)
+            return &store->logs[i];
+    }
+    log_dirs *ld = &store->logs[store->next_victim];
+    store->next_victim = (store->next_victim + 1) % N_LOG_DIRS;
+    forget_log(store, ld);
+    ld->log_id = log_id;
+    ld->is_used = 1;
+    return ld;
 }
 
 int ds_ledger_store_new(ds_ledger_store **out, ds_db *db, ds_error *err)
@@ -207,8 +240,10 @@ void ds_ledger_store_free(ds_ledger_store *store)
     for (int i = 0; i < N_STATEMENTS; i++)
         sqlite3_finalize(store->stmt[i]);
     forget_chunks(store);
-    for (unsigned l = 0; l < 64; l++)
-        free(store->dirs[l].refs);
+    for (unsigned i = 0; i < N_LOG_DIRS; i++) {
+        for (unsigned l = 0; l < 64; l++)
+            free(store->logs[i].dirs[l].refs);
+    }
     free(store->leaves);
     free(store);
 }
@@ -609,11 +644,7 @@ int ds_ledger_store_node(ds_ledger_store *store, int64_t log_id, unsigned level,
     uint64_t base = idx & ~(CHUNK_LEN - 1), off = idx - base, k = idx >> CHUNK_BITS;
     if (level >= 64 || k >= DIR_MAX)
         return ds_ledger_store_node_uncached(store, log_id, level, idx, out, err);
-    if (store->dir_log_id != log_id) {
-        forget_chunks(store);
-        store->dir_log_id = log_id;
-    }
-    chunk_dir *d = &store->dirs[level];
+    chunk_dir *d = &dirs_of(store, log_id)->dirs[level];
     if (k < d->cap && d->refs[k].c && off < d->refs[k].n_prefix) {
         memcpy(out, d->refs[k].c->hash[off], 32);
         return 0;

@@ -227,6 +227,65 @@ static void test_ledger__proofs_stay_right_while_the_log_grows(void)
     remove_files(db_path, key_path);
 }
 
+/*
+ * One store reading several logs (as the claims verifier does) keeps their cached hashes
+ * apart, also when more logs are read than it keeps directories for: every cached read equals
+ * the uncached one.
+ */
+static void test_ledger__node_cache_keeps_logs_apart(void)
+{
+    const char *db_path = "logs.db";
+    remove_files(db_path, NULL);
+    ds_db *db = NULL;
+    ds_error err;
+    CU_ASSERT_FATAL(ds_db_open(&db, db_path, NULL, &err) == 0);
+    enum { N_LOGS = 6, N_ENTRIES = 300 };
+    for (int g = 0; g < N_LOGS; g++) {
+        char origin[32], key[32];
+        snprintf(origin, sizeof origin, "log/%d", g);
+        snprintf(key, sizeof key, "logs-%d.key", g);
+        unlink(key);
+        CU_ASSERT_FATAL(ds_ledger_create(db, origin, key, NULL, &err) == 0);
+        ds_ledger *lg = NULL;
+        CU_ASSERT_FATAL(ds_ledger_open(&lg, db, origin, &err) == 0);
+        /* Different content per log: records 1000 g, 1000 g + 1, ... */
+        cJSON *recs[N_ENTRIES];
+        for (int i = 0; i < N_ENTRIES; i++)
+            recs[i] = record((size_t)(i + 1000 * g));
+        CU_ASSERT_FATAL(ds_ledger_append(lg, (const cJSON *const *)recs, N_ENTRIES, NULL, NULL,
+                                         NULL, &err) == 0);
+        for (int i = 0; i < N_ENTRIES; i++)
+            cJSON_Delete(recs[i]);
+        ds_ledger_free(lg);
+    }
+    ds_ledger_store *store = NULL;
+    CU_ASSERT_FATAL(ds_ledger_store_new(&store, db, &err) == 0);
+    int mismatches = 0;
+    for (int round = 0; round < 3; round++) {
+        for (unsigned level = 1; level < 9; level++) {
+            for (uint64_t idx = 0; idx < (uint64_t)(N_ENTRIES >> level); idx += 3) {
+                for (int64_t log_id = 1; log_id <= N_LOGS; log_id++) {
+                    uint8_t cached[32], direct[32];
+                    CU_ASSERT_FATAL(
+                        ds_ledger_store_node(store, log_id, level, idx, cached, &err) == 0);
+                    CU_ASSERT_FATAL(ds_ledger_store_node_uncached(store, log_id, level, idx,
+                                                                  direct, &err) == 0);
+                    mismatches += memcmp(cached, direct, 32) != 0;
+                }
+            }
+        }
+    }
+    CU_ASSERT_EQUAL(mismatches, 0);
+    ds_ledger_store_free(store);
+    ds_db_close(db);
+    remove_files(db_path, NULL);
+    for (int g = 0; g < N_LOGS; g++) {
+        char key[32];
+        snprintf(key, sizeof key, "logs-%d.key", g);
+        unlink(key);
+    }
+}
+
 static void test_ledger__out_of_range_sizes_and_indices_name_the_field(void)
 {
     const char *db_path = "range.db", *key_path = "range.key";
@@ -867,6 +926,7 @@ static const ds_test_case tests[] = {
      test_ledger__roots_and_proofs_agree_with_memory_tree_for_every_size},
     {"test_ledger__proofs_stay_right_while_the_log_grows",
      test_ledger__proofs_stay_right_while_the_log_grows},
+    {"test_ledger__node_cache_keeps_logs_apart", test_ledger__node_cache_keeps_logs_apart},
     {"test_ledger__out_of_range_sizes_and_indices_name_the_field",
      test_ledger__out_of_range_sizes_and_indices_name_the_field},
     {"test_ledger__invalid_record_refuses_whole_batch_and_leaves_log_unchanged",
