@@ -1,7 +1,7 @@
 /*
  * bench/claims.c: batch adjudication throughput (issue 6, acceptance 3; bench/claims.md).
  *
- *   bench_claims [--claims N] [--log M] [--group G] [--db PATH] [--keep]
+ *   bench_claims [--claims N] [--log M] [--group G] [--db PATH] [--keep] [--reuse]
  *
  * Setup (not timed): a database with one platform log of M entries (default 1,000,000): the
  * registrations of the three assets the policy declares, a policy bound on the DESIGN.md example
@@ -15,7 +15,8 @@
  * asset index over the whole log, three inclusion proofs per claim), ordering, settling through
  * the terms, storing every result durably. Then the same batch again (every claim replayed from
  * the store), and rendering the batch JSON. Goal: >= 20,000 claims/s for the first run.
- * The database is removed unless --keep.
+ * The database is removed unless --keep; --reuse takes a database kept by an earlier run with the
+ * same N and M, forgets its claims and skips the setup (for profiling the timed part).
  */
 #include <math.h>
 #include <stdio.h>
@@ -170,11 +171,29 @@ static cJSON *bench_request(void)
     return root;
 }
 
+static int make_policy(char *policy_id, size_t cap, ds_db *db, ds_error *err)
+{
+    cJSON *request = bench_request(), *quote = NULL, *policy = NULL;
+    if (!request)
+        return ds_error_set(err, DS_EINTERNAL, NULL, "cannot read the example request");
+    int rc = ds_quote_run(&quote, request, NULL, err);
+    if (!rc)
+        rc = ds_quote_save(db, request, quote, err);
+    if (!rc)
+        rc = ds_bind(&policy, db, cJSON_GetObjectItem(quote, "quote_id")->valuestring, NULL, err);
+    if (!rc)
+        snprintf(policy_id, cap, "%s", cJSON_GetObjectItem(policy, "policy_id")->valuestring);
+    cJSON_Delete(request);
+    cJSON_Delete(quote);
+    cJSON_Delete(policy);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     size_t n_claims = 100000, log_size = 1000000, group = 1000;
     const char *db_path = "bench-claims.db";
-    int keep = 0;
+    int keep = 0, reuse = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--claims") == 0 && i + 1 < argc)
             n_claims = (size_t)strtoull(argv[++i], NULL, 10);
@@ -186,6 +205,8 @@ int main(int argc, char **argv)
             db_path = argv[++i];
         else if (strcmp(argv[i], "--keep") == 0)
             keep = 1;
+        else if (strcmp(argv[i], "--reuse") == 0)
+            reuse = keep = 1;
         else {
             fprintf(stderr, "usage: bench_claims [--claims N] [--log M] [--group G] [--db PATH] "
                             "[--keep]\n");
@@ -196,7 +217,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_claims: --log must be at least 3 * claims + 3\n");
         return 64;
     }
-    remove_db(db_path);
+    if (!reuse)
+        remove_db(db_path);
     char key_path[1100];
     snprintf(key_path, sizeof key_path, "%s.key", db_path);
     ds_error err;
@@ -205,7 +227,7 @@ int main(int argc, char **argv)
     ds_db_options opts = {.synchronous_full = 1};
     if (ds_db_open(&db, db_path, &opts, &err))
         return fail("open", &err);
-    if (ds_ledger_create(db, ORIGIN, key_path, NULL, &err) ||
+    if ((!reuse && ds_ledger_create(db, ORIGIN, key_path, NULL, &err)) ||
         ds_ledger_open(&ledger, db, ORIGIN, &err))
         return fail("ledger", &err);
 
@@ -214,30 +236,33 @@ int main(int argc, char **argv)
     char text[640], ts[32], detected[32];
     const char *const regs[3][3] = {
         {"A1", "important", "200000"}, {"A2", "general", "1500000"}, {"A3", "core", "50000"}};
-    for (int a = 0; a < 3; a++) {
+    for (int a = 0; a < 3 && !reuse; a++) {
         snprintf(text, sizeof text,
                  "{\"asset\":\"%s\",\"content_sha256\":\"%064d\",\"grade\":\"%s\","
                  "\"platform\":\"P-001\",\"records\":%s,\"ts\":\"2026-12-01T00:00:00Z\","
                  "\"type\":\"asset.registered\"}",
                  regs[a][0], a, regs[a][1], regs[a][2]);
-        if (push(&p, text))
+        if (!reuse && push(&p, text))
             return 1;
     }
-    if (flush(&p, ledger, &err))
+    if (!reuse && flush(&p, ledger, &err))
         return fail("append", &err);
 
-    cJSON *request = bench_request(), *quote = NULL, *policy = NULL;
-    if (!request)
-        return fprintf(stderr, "bench_claims: cannot read the example request\n"), 1;
-    if (ds_quote_run(&quote, request, NULL, &err) || ds_quote_save(db, request, quote, &err) ||
-        ds_bind(&policy, db, cJSON_GetObjectItem(quote, "quote_id")->valuestring, NULL, &err))
-        return fail("quote and bind", &err);
     char policy_id[64];
-    snprintf(policy_id, sizeof policy_id, "%s",
-             cJSON_GetObjectItem(policy, "policy_id")->valuestring);
-    cJSON_Delete(request);
-    cJSON_Delete(quote);
-    cJSON_Delete(policy);
+    if (reuse) {
+        sqlite3_stmt *stmt = NULL;
+        if (sqlite3_prepare_v2(ds_db_handle(db), "SELECT policy_id FROM policies", -1, &stmt,
+                               NULL) != SQLITE_OK ||
+            sqlite3_step(stmt) != SQLITE_ROW)
+            return fprintf(stderr, "bench_claims: --reuse: no policy in %s\n", db_path), 1;
+        snprintf(policy_id, sizeof policy_id, "%s", sqlite3_column_text(stmt, 0));
+        sqlite3_finalize(stmt);
+        if (ds_db_exec(db, "DELETE FROM claim_evidence; DELETE FROM claims;"
+                           " DELETE FROM policy_state", &err))
+            return fail("reuse", &err);
+    } else if (make_policy(policy_id, sizeof policy_id, db, &err)) {
+        return fail("quote and bind", &err);
+    }
 
     /* Incident i at index 3 + 3i + fillers before it; fillers are spread evenly. */
     size_t n_filler = log_size - 3 - 3 * n_claims;
@@ -255,7 +280,7 @@ int main(int argc, char **argv)
                      "\"records\":%zu,\"to\":\"partner-%zu\",\"ts\":\"2027-01-01T00:00:00Z\","
                      "\"type\":\"flow\"}",
                      filler_done % 3 + 1, filler_done % 1000, filler_done % 17);
-            if (push(&p, text))
+            if (!reuse && push(&p, text))
                 return 1;
         }
         unsigned long at = (unsigned long)((double)i * (364.0 * 86400.0) / (double)n_claims);
@@ -269,31 +294,31 @@ int main(int argc, char **argv)
                  "\"ts\":\"%s\",\"type\":\"incident\"}",
                  regs[asset][0], (seed >> 20) % 1000, detected, i, ts);
         incident_at[i] = idx++;
-        if (push(&p, text))
+        if (!reuse && push(&p, text))
             return 1;
         snprintf(text, sizeof text,
                  "{\"amount\":%zu.25,\"coverage\":\"INRE\",\"document_sha256\":\"%064zu\","
                  "\"incident\":\"INC-%zu\",\"ts\":\"%s\",\"type\":\"cost\"}",
                  1000 + i % 5000, i, i, ts);
         idx++;
-        if (push(&p, text))
+        if (!reuse && push(&p, text))
             return 1;
         snprintf(text, sizeof text,
                  "{\"amount\":%zu,\"coverage\":\"NPBI\",\"document_sha256\":\"%064zu\","
                  "\"hours\":%zu,\"incident\":\"INC-%zu\",\"ts\":\"%s\",\"type\":\"cost\"}",
                  2000 + i % 7000, i + 1, 13 + i % 40, i, ts);
         idx++;
-        if (push(&p, text))
+        if (!reuse && push(&p, text))
             return 1;
         if (p.n >= 20000 && flush(&p, ledger, &err))
             return fail("append", &err);
     }
-    if (flush(&p, ledger, &err))
+    if (!reuse && flush(&p, ledger, &err))
         return fail("append", &err);
     free(p.texts);
     free(p.lens);
     char *note = NULL;
-    if (ds_ledger_checkpoint(ledger, &note, &err))
+    if (!reuse && ds_ledger_checkpoint(ledger, &note, &err))
         return fail("checkpoint", &err);
     free(note);
     ds_ledger_free(ledger);

@@ -432,10 +432,12 @@ static int scan_entry(void *ctx, uint64_t idx, const uint8_t *entry, size_t len,
         log->wanted_len[s->next_wanted] = len;
     }
 
-    /* Only asset records matter here. In canonical JSON a quote inside a string is escaped, so
-     * this pattern can only be the record's own "type" member. */
+    /* Only asset records matter here. An entry is a record's RFC 8785 form, where "type" sorts
+     * after every other member name, so it closes the entry: the tail is enough to look at. A
+     * quote inside a string is escaped there, so the pattern can only be that member. */
     static const char pattern[] = "\"type\":\"asset.";
-    if (!contains(entry, len, pattern, sizeof pattern - 1))
+    size_t tail = len < 48 ? len : 48;
+    if (!contains(entry + len - tail, tail, pattern, sizeof pattern - 1))
         return 0;
     cJSON *json = NULL;
     ds_record_view view;
