@@ -11,6 +11,7 @@
  *   key                           prints the verifier key line
  *   verify                        {"size", "nodes", "checkpoints", "ok": true}, or exit 1 naming
  *                                 the first bad entry, node or checkpoint on stderr
+ *   sync --from URL ...           handed to cli/cmd_ledger_sync.c
  * Every subcommand takes --log ORIGIN (needed only when the database holds several logs).
  * The database must exist (`dsure init`): a missing one is exit 66, like a missing log.
  */
@@ -19,6 +20,7 @@
 #include <string.h>
 
 #include "claims/ledger.h"
+#include "cli/cmd_ledger_sync.h"
 #include "cli/commands.h"
 #include "data/db.h"
 #include "data/file.h"
@@ -33,7 +35,8 @@ static const char usage_text[] =
     "  consistency --from M [--to N]   consistency proof\n"
     "  checkpoint                      sign, store and print the current tree head\n"
     "  key                             print the verifier key\n"
-    "  verify                          recompute every hash and check every checkpoint";
+    "  verify                          recompute every hash and check every checkpoint\n"
+    "  sync --from URL ...             pull a remote log (see `dsure ledger sync --help`)";
 
 static int add_hex(cJSON *obj, const char *key, const uint8_t hash[32])
 {
@@ -289,6 +292,9 @@ int ds_cmd_ledger(const ds_cli *cli, int argc, char **argv)
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
         return ds_cli_usage(usage_text);
     const char *sub = argv[1];
+    /* `sync` has its own options and file (cli/cmd_ledger_sync.c, docs/sync.md). */
+    if (strcmp(sub, "sync") == 0)
+        return ds_cmd_ledger_sync(cli, argc - 1, argv + 1);
     static const char *const known[] = {"append",     "root", "prove", "consistency",
                                         "checkpoint", "key",  "verify"};
     int is_known = 0;

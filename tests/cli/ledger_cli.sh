@@ -175,7 +175,8 @@ expect_rc 65 "from" -- ledger consistency --from 5 --to 4
 expect_rc 65 "to" -- ledger consistency --from 1 --to 9
 expect_rc 64 "--index" -- ledger prove
 expect_rc 64 "--bogus" -- ledger root --bogus 1
-expect_rc 64 "unknown subcommand" -- ledger sync
+expect_rc 64 "unknown subcommand" -- ledger rewrite
+expect_rc 64 "--from" -- ledger sync
 
 # --- checkpoint, key, verify ---------------------------------------------------------------
 mkdir -p elsewhere
