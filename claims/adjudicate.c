@@ -98,7 +98,7 @@ static cJSON *batch_json(cJSON **results, size_t n, const ds_adjudicate_summary 
 static void progress(const ds_adjudicate_options *opts, const char *phase, size_t done,
                      size_t total)
 {
-    if (opts->on_progress && (done % 256 == 0 || done == total))
+    if (opts->on_progress && total > 0)
         opts->on_progress(opts->ctx, phase, done, total);
 }
 
@@ -213,8 +213,10 @@ int ds_adjudicate_items(cJSON **out, ds_adjudicate_summary *summary, ds_db *db,
         if ((rc = ds_claims_verify(&it->check, verifier, &it->claim, err)))
             goto out;
         order[n_order++] = it;
-        progress(opts, "verified", i + 1, n);
+        if ((i + 1) % 256 == 0)
+            progress(opts, "verified", i + 1, n);
     }
+    progress(opts, "verified", n, n);
     ds_claims_verifier_read_end(verifier);
 
     qsort(order, n_order, sizeof *order, settle_order);

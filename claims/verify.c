@@ -736,7 +736,10 @@ static int load_policy(policy_ctx *p, ds_claims_verifier *v, const char *policy_
         const cJSON *seed = cJSON_GetObjectItemCaseSensitive(json, "seed");
         const cJSON *sims = cJSON_GetObjectItemCaseSensitive(json, "sims");
         if ((rc = ds_cover_parse(&p->pub.cover, cover, "cover", err))) {
+            /* A stored policy that does not read back is our fault, not the claimant's. */
             rc = DS_EINTERNAL;
+            if (err)
+                err->code = rc;
         } else if (!cJSON_IsNumber(seed) || !cJSON_IsNumber(sims)) {
             rc = ds_error_set(err, DS_EINTERNAL, "policies.policy",
                               "policy %s has no seed or sims", policy_id);
@@ -898,8 +901,11 @@ static int premium_due(int64_t *due, policy_ctx *p, true_grade *grades, size_t n
     if (!rc)
         rc = ds_json_parse(&request, p->request_json, strlen(p->request_json),
                            "policies.request", err);
-    if (!rc && (rc = ds_quote_request_parse(&req, request, err)))
+    if (!rc && (rc = ds_quote_request_parse(&req, request, err))) {
         rc = DS_EINTERNAL;
+        if (err)
+            err->code = rc;
+    }
     for (size_t i = 0; !rc && i < n; i++) {
         ds_asset *found = NULL;
         for (size_t k = 0; k < req.assets.n; k++) {
