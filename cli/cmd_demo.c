@@ -1,11 +1,12 @@
 /*
  * cmd_demo.c: `dsure demo`, the main job on an embedded default.
  *
- * Issue 2 version: prices the compound Poisson(3)-lognormal(10, 1.5) annual loss (the example of
+ * Part 1 prices the compound Poisson(3)-lognormal(10, 1.5) annual loss (the example of
  * tests/data/models/poisson-lognormal.json) with all three methods, Monte Carlo (1e6 years,
  * seed 1, all cores), Panjer and FFT (automatic span), and prints a side-by-side comparison with
- * the closed-form moments on stdout. Later issues extend the demo (database, grading, quoting,
- * the ledger and claims). Exit 0 on success; any failure prints one line on stderr.
+ * the closed-form moments on stdout. Parts 2-5 (cli/demo_story.c) tell the product's story on a
+ * fresh dsure-demo.db: grading, quoting, binding, the ledger and batch adjudication.
+ * Exit 0 on success; any failure prints one line on stderr.
  */
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 
 #include "actuarial/aggregate.h"
 #include "cli/commands.h"
+#include "cli/demo_story.h"
 #include "data/json_in.h"
 #include "data/model_json.h"
 
@@ -64,7 +66,7 @@ int ds_cmd_demo(const ds_cli *cli, int argc, char **argv)
     }
     ds_agg_model_clear(&model);
 
-    printf("dsure demo: annual aggregate loss of a compound Poisson(3)-lognormal(10, 1.5)\n"
+    printf("1. dsure demo: annual aggregate loss of a compound Poisson(3)-lognormal(10, 1.5)\n"
            "model, priced three ways (DESIGN.md section 3):\n"
            "  Monte Carlo   %llu simulated years, seed %llu, %u thread(s)\n"
            "  Panjer        recursion on a lattice of span %.6g (%zu points)\n"
@@ -102,5 +104,8 @@ int ds_cmd_demo(const ds_cli *cli, int argc, char **argv)
     printf("\n  Monte Carlo's mean has a standard error of %.0f; the exact methods' error comes\n"
            "  from the lattice span. `dsure aggregate MODEL --method mc|panjer|fft` prints JSON.\n",
            r[0].mean_stderr);
+    fflush(stdout);
+    if (ds_demo_story(&err))
+        return ds_cli_fail(&err);
     return DS_EXIT_OK;
 }
