@@ -127,6 +127,14 @@ typedef struct policy_ctx {
     size_t n_memos;
 } policy_ctx;
 
+/*
+ * Logs up to this many entries get their whole tree recomputed in memory (64 bytes per entry,
+ * 96 while the leaves are copied in; 400 MB at the cap): proofs then come from hashes this
+ * process computed, with no database reads. Larger logs are checked by folding the leaves into
+ * the right frontier (constant memory) and prove from the stored subtree hashes.
+ */
+#define MEM_TREE_MAX ((uint64_t)1 << 22)
+
 struct ds_claims_verifier {
     ds_db *db;
     ds_ledger_store *store;
@@ -135,6 +143,7 @@ struct ds_claims_verifier {
     policy_ctx **policies;
     size_t n_policies;
     int in_read;
+    uint64_t tree_limit;             /* logs above it: frontier check, stored-hash proofs */
 };
 
 static char *dup_text(const char *s)
@@ -192,6 +201,7 @@ int ds_claims_verifier_new(ds_claims_verifier **out, ds_db *db, ds_error *err)
     if (!v)
         return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
     v->db = db;
+    v->tree_limit = MEM_TREE_MAX;
     int rc = ds_ledger_store_new(&v->store, db, err);
     if (rc) {
         free(v);
@@ -214,6 +224,11 @@ void ds_claims_verifier_free(ds_claims_verifier *v)
     free(v->policies);
     ds_ledger_store_free(v->store);
     free(v);
+}
+
+void ds_claims_verifier_set_tree_limit(ds_claims_verifier *v, uint64_t max_entries)
+{
+    v->tree_limit = max_entries;
 }
 
 int ds_claims_verifier_read_begin(ds_claims_verifier *v, ds_error *err)
@@ -336,13 +351,6 @@ static int get_log(log_ctx **out, ds_claims_verifier *v, const char *origin, ds_
 /* ---------------------------------------------------------------------------------------- */
 /* The asset index: one pass over the entries under the checkpoint                           */
 
-/*
- * Logs up to this many entries get their whole tree recomputed in memory (about 64 bytes per
- * entry): proofs then come from hashes this process computed, with no database reads. Larger
- * logs are checked by folding the leaves into the right frontier (constant memory) and prove
- * from the stored subtree hashes.
- */
-#define MEM_TREE_MAX ((uint64_t)1 << 23)
 
 typedef struct scan_ctx {
     log_ctx *log;
@@ -477,7 +485,7 @@ static int build_index(log_ctx *log, ds_claims_verifier *v, ds_error *err)
     if (log->n_wanted && (!(log->wanted_entry = calloc(log->n_wanted, sizeof(uint8_t *))) ||
                           !(log->wanted_len = calloc(log->n_wanted, sizeof(size_t)))))
         rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
-    if (!rc && log->cp.size > 0 && log->cp.size <= MEM_TREE_MAX &&
+    if (!rc && log->cp.size > 0 && log->cp.size <= v->tree_limit &&
         !(s->leaves = malloc((size_t)log->cp.size * 32)))
         rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory for %llu leaf hashes",
                           (unsigned long long)log->cp.size);

@@ -119,11 +119,16 @@ int ds_claims_verify(ds_claim_check *out, ds_claims_verifier *verifier, const ds
 /*
  * Optional, for speed: tells the verifier every claim of the batch before they are verified, so
  * that the one pass over each log (the asset index and the tree check) also keeps the entries the
- * batch cites, and proofs come from the tree recomputed in memory (logs up to 2^23 entries)
+ * batch cites, and proofs come from the tree recomputed in memory (logs up to 2^22 entries)
  * instead of stored hashes. Claims whose policy is unknown are skipped.
  */
 int ds_claims_verifier_prepare(ds_claims_verifier *verifier, const ds_claim *const *claims,
                                size_t n, ds_error *err);
+
+/* The largest log whose tree is rebuilt in memory (default 2^22 entries); larger logs are
+ * checked in constant memory and proved from stored subtree hashes. Tests set 0 to cover that
+ * path. Call before the first claim. */
+void ds_claims_verifier_set_tree_limit(ds_claims_verifier *verifier, uint64_t max_entries);
 
 int ds_claims_verifier_read_begin(ds_claims_verifier *verifier, ds_error *err);
 void ds_claims_verifier_read_end(ds_claims_verifier *verifier);

@@ -11,6 +11,8 @@
 #include "tests/claims/claims_fixture.h"
 
 #include "claims/checkpoint.h"
+#include "claims/claim.h"
+#include "claims/verify.h"
 
 /* A claim on incident `incident` for INRE `amount` backed by `evidence`. */
 static cJSON *inre_claim(fixture *f, const char *id, const char *reported, uint64_t incident,
@@ -325,7 +327,89 @@ static void test_verify__coverage_not_in_the_cover_is_excluded(void)
     fix_close(&f);
 }
 
+/* Verifies one claim (JSON with %P) directly; tree_limit 0 forces the constant-memory path. */
+static void verify_one(fixture *f, const char *text, uint64_t tree_limit, ds_claim_check *check)
+{
+    char buf[1024];
+    size_t at = 0;
+    for (const char *p = text; *p && at + 80 < sizeof buf; p++) {
+        if (p[0] == '%' && p[1] == 'P') {
+            at += (size_t)snprintf(buf + at, sizeof buf - at, "%s", f->policy_id);
+            p++;
+        } else {
+            buf[at++] = *p;
+        }
+    }
+    buf[at] = '\0';
+    cJSON *json = NULL;
+    ds_error err;
+    CU_ASSERT_FATAL(ds_json_parse(&json, buf, at, "claim", &err) == 0);
+    ds_claim claim;
+    CU_ASSERT_FATAL(ds_claim_parse(&claim, json, "claim", &err) == 0);
+    ds_claims_verifier *v = NULL;
+    CU_ASSERT_FATAL(ds_claims_verifier_new(&v, f->db, &err) == 0);
+    ds_claims_verifier_set_tree_limit(v, tree_limit);
+    const ds_claim *list[1] = {&claim};
+    CU_ASSERT_FATAL(ds_claims_verifier_prepare(v, list, 1, &err) == 0);
+    CU_ASSERT_FATAL(ds_claims_verify(check, v, &claim, &err) == 0);
+    ds_claims_verifier_free(v);
+    ds_claim_clear(&claim);
+    cJSON_Delete(json);
+}
+
+/*
+ * The same verdicts whether the tree is rebuilt in memory or the log is checked in constant
+ * memory and entries proved from the stored subtree hashes (the path of logs above 2^22).
+ */
+static void test_verify__large_log_path_gives_the_same_verdicts(void)
+{
+    fixture f;
+    fix_open(&f, "ver_paths");
+    fix_incident(&f, "INC-1", "2027-03-01T00:00:00Z", "A1", 10); /* 3 */
+    fix_cost(&f, "INC-1", "INRE", 70000, -1);                    /* 4 */
+    fix_cost(&f, "INC-2", "INRE", 90000, -1);                    /* 5 */
+    for (int i = 0; i < 20; i++)
+        fix_register(&f, "A9", "general", 10 + i);              /* 6..25: a bigger tree */
+    fix_checkpoint(&f);
+    fix_cost(&f, "INC-1", "INRE", 1000, -1);                     /* 26: after the checkpoint */
+    const char *claim = "{\"claim_id\":\"V1\",\"policy_id\":\"%P\","
+                        "\"reported\":\"2027-03-05T08:00:00Z\",\"incident\":3,"
+                        "\"losses\":[{\"coverage\":\"INRE\",\"amount\":100000,"
+                        "\"evidence\":[4,5,26]}]}";
+    for (int path = 0; path < 2; path++) {
+        ds_claim_check check;
+        memset(&check, 0, sizeof check);
+        verify_one(&f, claim, path ? 0 : UINT64_MAX, &check);
+        CU_ASSERT_EQUAL(check.is_denied, 0);
+        CU_ASSERT_EQUAL(check.incident_time, 1803859200); /* 2027-03-01T00:00:00Z */
+        CU_ASSERT_EQUAL(check.lines[0].evidenced, 7000000);
+        CU_ASSERT_EQUAL(check.lines[0].verified, 7000000);
+        CU_ASSERT_EQUAL(check.lines[0].accepted_mask, 1);
+        CU_ASSERT_EQUAL_FATAL(check.n_reasons, 3);
+        CU_ASSERT_EQUAL(check.reasons[0].code, DS_REASON_EVIDENCE_MISMATCH); /* INC-2 */
+        CU_ASSERT_EQUAL(check.reasons[1].code, DS_REASON_LEDGER_INCLUSION);  /* 26 */
+        CU_ASSERT_EQUAL(check.reasons[2].code, DS_REASON_EVIDENCE_MISMATCH); /* short */
+        ds_claim_check_clear(&check);
+    }
+    /* An altered registration is caught on both paths. */
+    exec_sql(&f, "UPDATE entries SET entry = CAST(replace(CAST(entry AS TEXT), '\"records\":15', "
+                 "'\"records\":16') AS BLOB) WHERE idx = 11");
+    for (int path = 0; path < 2; path++) {
+        ds_claim_check check;
+        memset(&check, 0, sizeof check);
+        verify_one(&f, claim, path ? 0 : UINT64_MAX, &check);
+        CU_ASSERT_EQUAL(check.is_denied, 1);
+        CU_ASSERT_EQUAL_FATAL(check.n_reasons, 1);
+        CU_ASSERT_EQUAL(check.reasons[0].code, DS_REASON_LEDGER_INCLUSION);
+        CU_ASSERT(strstr(check.reasons[0].detail, "altered") != NULL);
+        ds_claim_check_clear(&check);
+    }
+    fix_close(&f);
+}
+
 static const ds_test_case tests[] = {
+    {"large_log_path_gives_the_same_verdicts",
+     test_verify__large_log_path_gives_the_same_verdicts},
     {"unknown_policy_is_denied", test_verify__unknown_policy_is_denied},
     {"incident_outside_the_period_or_before_the_retroactive_date",
      test_verify__incident_outside_the_period_or_before_the_retroactive_date},
