@@ -281,6 +281,8 @@ static int remote_get(const ds_sync_transport *t, const char *target, char **bod
         free(b);
         return rc;
     }
+    if (!b && !(b = calloc(1, 1)))
+        return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
     if (status == 200) {
         *body = b;
         *len = n;
@@ -300,8 +302,7 @@ static int remote_get(const ds_sync_transport *t, const char *target, char **bod
 }
 
 /* Parses a reply body as a JSON object. */
-static int parse_reply(cJSON **out, const char *body, size_t len, const char *what,
-                       ds_error *err)
+static int parse_reply(cJSON **out, const char *body, size_t len, const char *what, ds_error *err)
 {
     int rc = ds_json_parse(out, body, len, what, err);
     if (!rc && (rc = ds_json_expect_object(*out, what, err))) {
@@ -337,8 +338,8 @@ static int check_consistency(sync_ctx *s, uint64_t from, uint64_t to, const uint
                              const uint8_t new_root[32])
 {
     char target[1200];
-    snprintf(target, sizeof target, "/v1/ledger/proof/consistency?%s&from=%llu&to=%llu",
-             s->log_q, (unsigned long long)from, (unsigned long long)to);
+    snprintf(target, sizeof target, "/v1/ledger/proof/consistency?%s&from=%llu&to=%llu", s->log_q,
+             (unsigned long long)from, (unsigned long long)to);
     char *body = NULL;
     size_t len = 0;
     cJSON *doc = NULL;
@@ -453,14 +454,12 @@ static int fetch_page(sync_ctx *s, uint64_t start, uint64_t end, staged *st, uin
         rc = ds_error_set(s->err, DS_EINVAL, "entries.end",
                           "%lld is outside (%llu, %llu]: the remote holds fewer entries than "
                           "its checkpoint",
-                          (long long)got_end, (unsigned long long)start,
-                          (unsigned long long)end);
+                          (long long)got_end, (unsigned long long)start, (unsigned long long)end);
     if (!rc)
         rc = ds_json_array(&arr, doc, "entries", "entries", DS_JSON_REQUIRED, s->err);
     if (!rc && (uint64_t)cJSON_GetArraySize(arr) != (uint64_t)got_end - start)
         rc = ds_error_set(s->err, DS_EINVAL, "entries.entries", "%d entries for [%llu, %lld)",
-                          cJSON_GetArraySize(arr), (unsigned long long)start,
-                          (long long)got_end);
+                          cJSON_GetArraySize(arr), (unsigned long long)start, (long long)got_end);
     uint64_t index = start;
     const cJSON *item = NULL;
     if (!rc) {
@@ -866,8 +865,8 @@ int ds_sync_http_new(ds_sync_http **out, ds_sync_transport *transport, const cha
                      const char *api_key, ds_error *err)
 {
     *out = NULL;
-    int is_http = base_url && (strncmp(base_url, "http://", 7) == 0 ||
-                               strncmp(base_url, "https://", 8) == 0);
+    int is_http = base_url &&
+                  (strncmp(base_url, "http://", 7) == 0 || strncmp(base_url, "https://", 8) == 0);
     if (!is_http)
         return ds_error_set(err, DS_EINVAL, "--from", "must be an http:// or https:// URL");
     for (const char *c = base_url; *c; c++) {

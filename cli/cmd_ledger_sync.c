@@ -64,8 +64,7 @@ int ds_cmd_ledger_sync(const ds_cli *cli, int argc, char **argv)
         if (rc)
             return ds_cli_fail(&err);
     }
-    const char *api_key = opts[O_API_KEY].is_set ? opts[O_API_KEY].value
-                                                 : getenv("DSURE_API_KEY");
+    const char *api_key = opts[O_API_KEY].is_set ? opts[O_API_KEY].value : getenv("DSURE_API_KEY");
 
     ds_db *db = NULL;
     ds_sync_http *http = NULL;

@@ -73,8 +73,7 @@ typedef struct remote {
  * A remote log in db_path. With key_of NULL it gets a fresh key at key_path; otherwise it signs
  * with key_of's key file (a second history under the same origin and key).
  */
-static void remote_open(remote *r, const char *db_path, const char *key_path,
-                        const remote *key_of)
+static void remote_open(remote *r, const char *db_path, const char *key_path, const remote *key_of)
 {
     memset(r, 0, sizeof *r);
     remove_db(db_path);
@@ -88,9 +87,8 @@ static void remote_open(remote *r, const char *db_path, const char *key_path,
         ds_ledger_store *st = NULL;
         int64_t id;
         CU_ASSERT_FATAL(ds_ledger_store_new(&st, r->db, &err) == 0);
-        CU_ASSERT_FATAL(ds_ledger_store_create_log(st, &id, ORIGIN,
-                                                   ds_ledger_key_path(key_of->lg), key_of->vkey,
-                                                   &err) == 0);
+        CU_ASSERT_FATAL(ds_ledger_store_create_log(st, &id, ORIGIN, ds_ledger_key_path(key_of->lg),
+                                                   key_of->vkey, &err) == 0);
         ds_ledger_store_free(st);
         size_t n = strlen(key_of->vkey) + 1;
         r->vkey = malloc(n);
@@ -144,16 +142,16 @@ static char *remote_checkpoint(remote *r)
 typedef struct fake {
     remote *r;
     int n_requests;
-    int fail_at;             /* the request (1-based) that fails with DS_EUNAVAIL; 0: none */
-    long status;             /* non-zero: every reply is this error status */
-    uint64_t max_page;       /* the remote cuts pages to this many entries; 0: 1000 */
-    int empty_pages;         /* pages hold no entries (a remote short of entries) */
-    int64_t tamper_entry;    /* this entry is changed (leaf hash recomputed); -1: none */
-    int64_t tamper_leaf;     /* this entry's leaf hash is changed; -1: none */
-    int bad_proof;           /* the consistency proof's first hash is changed */
-    int garbage_pages;       /* pages are not JSON */
+    int fail_at;          /* the request (1-based) that fails with DS_EUNAVAIL; 0: none */
+    long status;          /* non-zero: every reply is this error status */
+    uint64_t max_page;    /* the remote cuts pages to this many entries; 0: 1000 */
+    int empty_pages;      /* pages hold no entries (a remote short of entries) */
+    int64_t tamper_entry; /* this entry is changed (leaf hash recomputed); -1: none */
+    int64_t tamper_leaf;  /* this entry's leaf hash is changed; -1: none */
+    int bad_proof;        /* the consistency proof's first hash is changed */
+    int garbage_pages;    /* pages are not JSON */
     int n_entry_requests;
-    uint64_t min_start;      /* the smallest start asked for */
+    uint64_t min_start; /* the smallest start asked for */
 } fake;
 
 static void fake_init(fake *f, remote *r)
@@ -270,8 +268,8 @@ static int fake_get(void *ctx, const char *target, long *status, char **body, si
     for (uint64_t i = start; i < end; i++) {
         uint8_t *entry = NULL;
         size_t n = 0;
-        CU_ASSERT_FATAL(ds_ledger_store_get_entry(f->r->store, f->r->log_id, i, &entry, &n,
-                                                  &rerr) == 0);
+        CU_ASSERT_FATAL(
+            ds_ledger_store_get_entry(f->r->store, f->r->log_id, i, &entry, &n, &rerr) == 0);
         char *text = (char *)entry;
         if ((int64_t)i == f->tamper_entry)
             text[n - 3] ^= 0x20; /* "graded" -> "gradeD": still valid JSON */
@@ -327,8 +325,8 @@ static void snapshot(ds_db *db, char *buf)
     CU_ASSERT(sqlite3_exec(ds_db_handle(db), sql, snapshot_row, buf, NULL) == SQLITE_OK);
 }
 
-static int sync_with(ds_db *replica, fake *f, const char *key, uint64_t page,
-                     ds_sync_result *res, ds_error *err)
+static int sync_with(ds_db *replica, fake *f, const char *key, uint64_t page, ds_sync_result *res,
+                     ds_error *err)
 {
     ds_sync_transport t = {fake_get, f};
     ds_sync_options opts = {URL, NULL, key, 0, page};
