@@ -9,7 +9,9 @@
  * even-indexed subtree of that level (the "right frontier"), and the subtree just completed.
  * The frontier of a log of size n is exactly the perfect subtrees of n's binary decomposition
  * (bit l set: subtree (l, (n>>l)-1)), so a batch loads it with popcount(n) lookups, then hashes
- * in memory, writing one entry row and on average one node row per record.
+ * in memory, and writes one entry row and on average one node row per record: the entries as
+ * one run of consecutive keys, then the nodes level by level (each level a run of consecutive
+ * keys), 64 rows per INSERT statement.
  *
  * Reads. Roots and proofs come from claims/merkle.c, which asks a node source for O(log n)
  * perfect subtrees; the source here reads them from the store (with its cache).
@@ -31,6 +33,11 @@ struct ds_ledger {
     ds_ledger_store *store;
     ds_ledger_log log;
     uint64_t known_size; /* the largest size read so far: the log only grows */
+    /* Right-edge hashes of the tree of edge_size leaves (see prove_path): bit l of edge_known
+     * says edge[l] is filled. Entries never change once written, so they stay right. */
+    uint64_t edge_size;
+    uint64_t edge_known;
+    uint8_t edge[64][32];
 };
 
 /* The node source handed to ds_merkle_*: reads stored hashes of one log. */
@@ -240,20 +247,31 @@ static void frontier_root(uint8_t out[32], uint8_t frontier[64][32], uint64_t si
     }
 }
 
-typedef struct append_ctx {
-    ds_ledger *ledger;
-    ds_error *err;
-} append_ctx;
+/*
+ * The subtree hashes a batch completes, grouped by level so that each level is inserted as one
+ * run of consecutive keys (the nodes primary key is (log_id, level, idx)). A batch taking the
+ * log from s to s + n leaves completes at level l the nodes s>>l .. ((s+n)>>l) - 1 (node j is
+ * complete when (j+1)*2^l <= size), at most n + 64 in all.
+ */
+typedef struct node_batch {
+    uint8_t (*hash)[32]; /* level l's nodes at hash + off[l] */
+    size_t off[65];
+    uint64_t first[64];
+} node_batch;
 
-static int store_node(void *ctx, unsigned level, uint64_t idx, const uint8_t hash[32])
+static int collect_node(void *ctx, unsigned level, uint64_t idx, const uint8_t hash[32])
 {
-    append_ctx *a = ctx;
-    return ds_ledger_store_put_node(a->ledger->store, a->ledger->log.id, level, idx, hash, a->err);
+    node_batch *b = ctx;
+    memcpy(b->hash[b->off[level] + (size_t)(idx - b->first[level])], hash, 32);
+    return 0;
 }
 
 int ds_ledger_append_raw(ds_ledger *ledger, const uint8_t *const *entries, const size_t *lens,
                          size_t n, uint64_t *first_index, uint64_t *new_size, ds_error *err)
 {
+    uint8_t(*leaves)[32] = NULL;
+    node_batch nb;
+    nb.hash = NULL;
     int rc = ds_ledger_store_begin(ledger->store, err);
     if (rc)
         return rc;
@@ -266,25 +284,44 @@ int ds_ledger_append_raw(ds_ledger *ledger, const uint8_t *const *entries, const
         rc = ds_error_set(err, DS_EINVAL, "records", "the log would exceed 2^63 entries");
         goto fail;
     }
-    append_ctx actx = {ledger, err};
+    /* Hash everything in memory first, then write each table in key order. */
+    nb.off[0] = nb.off[1] = 0;
+    for (unsigned l = 1; l < 64; l++) {
+        nb.first[l] = size >> l;
+        nb.off[l + 1] = nb.off[l] + (size_t)(((size + n) >> l) - (size >> l));
+    }
+    leaves = malloc((n ? n : 1) * sizeof *leaves);
+    nb.hash = malloc((nb.off[64] ? nb.off[64] : 1) * sizeof *nb.hash);
+    if (!leaves || !nb.hash) {
+        rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+        goto fail;
+    }
     for (size_t k = 0; k < n; k++) {
-        uint64_t idx = size + k;
-        uint8_t leaf[32];
-        ds_merkle_leaf_hash(leaf, entries[k], lens[k]);
-        if ((rc = ds_ledger_store_put_entry(ledger->store, ledger->log.id, idx, entries[k],
-                                            lens[k], leaf, err)) ||
-            (rc = fold_leaf(frontier, idx, leaf, store_node, &actx)))
+        ds_merkle_leaf_hash(leaves[k], entries[k], lens[k]);
+        fold_leaf(frontier, size + k, leaves[k], collect_node, &nb);
+    }
+    if ((rc = ds_ledger_store_put_entries(ledger->store, ledger->log.id, size, n, entries, lens,
+                                          (const uint8_t(*)[32])leaves, err)))
+        goto fail;
+    for (unsigned l = 1; l < 64 && nb.off[l + 1] > nb.off[l]; l++) {
+        if ((rc = ds_ledger_store_put_nodes(ledger->store, ledger->log.id, l, nb.first[l],
+                                            nb.off[l + 1] - nb.off[l],
+                                            (const uint8_t(*)[32])(nb.hash + nb.off[l]), err)))
             goto fail;
     }
     if ((rc = ds_ledger_store_set_size(ledger->store, ledger->log.id, size + n, err)) ||
         (rc = ds_ledger_store_commit(ledger->store, err)))
         goto fail;
+    free(leaves);
+    free(nb.hash);
     if (first_index)
         *first_index = size;
     if (new_size)
         *new_size = size + n;
     return 0;
 fail:
+    free(leaves);
+    free(nb.hash);
     ds_ledger_store_rollback(ledger->store);
     return rc;
 }
@@ -358,22 +395,90 @@ static int root_in(ds_ledger *ledger, uint64_t size, uint8_t out[DS_MERKLE_HASH_
     return ds_merkle_root(out, size, source_node, &src, err);
 }
 
-/* Reads entry index and recomputes its leaf hash. */
+/* Reads entry index and recomputes its leaf hash; with entry NULL no copy is made. */
 static int entry_leaf(ds_ledger *ledger, uint64_t index, uint8_t leaf[32], char **entry,
                       size_t *len, ds_error *err)
 {
+    if (!entry) {
+        const uint8_t *view;
+        size_t n;
+        int rc = ds_ledger_store_entry_view(ledger->store, ledger->log.id, index, &view, &n, err);
+        if (!rc)
+            ds_merkle_leaf_hash(leaf, view, n);
+        return rc;
+    }
     uint8_t *bytes;
     size_t n;
     int rc = ds_ledger_store_get_entry(ledger->store, ledger->log.id, index, &bytes, &n, err);
     if (rc)
         return rc;
     ds_merkle_leaf_hash(leaf, bytes, n);
-    if (entry) {
-        *entry = (char *)bytes;
-        *len = n;
-    } else {
-        free(bytes);
+    *entry = (char *)bytes;
+    *len = n;
+    return 0;
+}
+
+/*
+ * Inclusion paths, built leaf-first. The RFC 9162 tree over n leaves is the left-balanced tree
+ * whose node (level l, index j) covers leaves [j*2^l, min((j+1)*2^l, n)), a node with one child
+ * being that child (RFC 9162 2.1.1 splits at the largest power of two below n, which keeps every
+ * left subtree perfect and aligned). So PATH(m, D_n) of RFC 9162 2.1.3.1 holds, for l = 0, 1, ...
+ * while 2^l < n, the sibling s = (m >> l) ^ 1 of m's ancestor at level l when it exists
+ * (s*2^l < n): the stored perfect subtree (l, s) when (s+1)*2^l <= n, otherwise the partial
+ * right-edge node [s*2^l, n), whose hash depends only on (l, n). claims/merkle.c builds the same
+ * path root-first and rehashes those right-edge ranges for every proof (up to log2 n node hashes
+ * and lookups each); here they are kept for the last size proved, so a batch of proofs under one
+ * checkpoint reads one stored hash per level and hashes nothing. A right-edge hash reads exactly
+ * the stored subtrees merkle.c's range_hash reads for it, so a missing or damaged one fails the
+ * same proofs. test_ledger compares every path with ds_merkle_inclusion_proof on an in-memory tree
+ * for every index of every size up to N_AGREE.
+ */
+static int edge_hash(ds_ledger *ledger, uint64_t n, unsigned l, uint8_t out[32], ds_error *err)
+{
+    if (ledger->edge_size != n) {
+        ledger->edge_size = n;
+        ledger->edge_known = 0;
     }
+    if (!(ledger->edge_known >> l & 1)) {
+        /* [a, n) with a = n rounded down to 2^l: the perfect blocks of the set bits j < l of n,
+         * block j being (j, (n >> j) - 1), folded from the right as in RFC 9162 2.1.1. */
+        uint8_t acc[32], block[32];
+        int have = 0;
+        for (unsigned j = 0; j < l; j++) {
+            if (!(n >> j & 1))
+                continue;
+            int rc = ds_ledger_store_node(ledger->store, ledger->log.id, j, (n >> j) - 1,
+                                          have ? block : acc, err);
+            if (rc)
+                return rc;
+            if (have)
+                ds_merkle_node_hash(acc, block, acc);
+            have = 1;
+            memcpy(ledger->edge[j + 1], acc, 32); /* the right edge at level j + 1 */
+            ledger->edge_known |= (uint64_t)1 << (j + 1);
+        }
+    }
+    memcpy(out, ledger->edge[l], 32);
+    return 0;
+}
+
+/* The path of leaf m < n (1 <= n <= 2^63) into path[], leaf-first, as RFC 9162 lists it. */
+static int prove_path(ds_ledger *ledger, uint64_t m, uint64_t n, uint8_t path[][32],
+                      size_t *n_path, ds_error *err)
+{
+    size_t d = 0;
+    for (unsigned l = 0; l < 64 && ((uint64_t)1 << l) < n; l++) {
+        uint64_t s = (m >> l) ^ 1, first = s << l;
+        if (first >= n)
+            continue; /* m's ancestor is the right edge's only child here: promoted */
+        int rc = n - first >= ((uint64_t)1 << l)
+                     ? ds_ledger_store_node(ledger->store, ledger->log.id, l, s, path[d], err)
+                     : edge_hash(ledger, n, l, path[d], err);
+        if (rc)
+            return rc;
+        d++;
+    }
+    *n_path = d;
     return 0;
 }
 
@@ -397,8 +502,7 @@ int ds_ledger_prove(ds_ledger *ledger, uint64_t index, uint64_t size,
                             (unsigned long long)index, (unsigned long long)size);
     if ((rc = entry_leaf(ledger, index, leaf_hash, NULL, NULL, err)))
         return rc;
-    node_source src = {ledger, err};
-    return ds_merkle_inclusion_proof(path, n_path, index, size, source_node, &src, err);
+    return prove_path(ledger, index, size, path, n_path, err);
 }
 
 static int consistency_in(ds_ledger *ledger, uint64_t from, uint64_t to,
@@ -783,8 +887,7 @@ int ds_ledger_verify_entry(ds_ledger *ledger, const char *verifier_key, const ch
     }
     uint8_t path[DS_MERKLE_MAX_PROOF][DS_MERKLE_HASH_SIZE];
     size_t n_path = 0;
-    node_source src = {ledger, &inner};
-    rc = ds_merkle_inclusion_proof(path, &n_path, index, cp.size, source_node, &src, &inner);
+    rc = prove_path(ledger, index, cp.size, path, &n_path, &inner);
     if (rc == DS_ENOTFOUND || rc == DS_EMISMATCH) {
         /* A stored hash the proof needs is gone or damaged: the log no longer proves it. */
         rc = ds_error_set(err, DS_EMISMATCH, field, "no inclusion proof: %s", inner.message);

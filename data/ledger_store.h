@@ -99,12 +99,34 @@ int ds_ledger_store_put_entry(ds_ledger_store *store, int64_t log_id, uint64_t i
                               ds_error *err);
 
 /*
+ * Inserts entries first_idx .. first_idx+n-1 (entries[k] of lens[k] bytes, leaf hash
+ * leaf_hashes[k]), ROWS_PER_INSERT (64) rows per SQL statement: the append path. Same errors as
+ * ds_ledger_store_put_entry; on failure some rows may be inserted, so the caller rolls back.
+ */
+int ds_ledger_store_put_entries(ds_ledger_store *store, int64_t log_id, uint64_t first_idx,
+                                size_t n, const uint8_t *const *entries, const size_t *lens,
+                                const uint8_t (*leaf_hashes)[32], ds_error *err);
+
+/* Inserts the nodes (level, first_idx + k) = hashes[k] for k < n, like put_entries. */
+int ds_ledger_store_put_nodes(ds_ledger_store *store, int64_t log_id, unsigned level,
+                              uint64_t first_idx, size_t n, const uint8_t (*hashes)[32],
+                              ds_error *err);
+
+/*
  * Reads entry idx into *entry (malloc'd, NUL-terminated for convenience, caller frees with
  * free()) and its length; the same query caches the stored leaf hash of its sibling (idx ^ 1),
  * the first hash of its inclusion proof. DS_ENOTFOUND ("index") when absent.
  */
 int ds_ledger_store_get_entry(ds_ledger_store *store, int64_t log_id, uint64_t idx,
                               uint8_t **entry, size_t *len, ds_error *err);
+
+/*
+ * The same without a copy for the caller: *entry points into a buffer of the store (NUL-terminated),
+ * valid until the next call of this function or _get_entry, or _free. For proofs, which only
+ * hash the entry.
+ */
+int ds_ledger_store_entry_view(ds_ledger_store *store, int64_t log_id, uint64_t idx,
+                               const uint8_t **entry, size_t *len, ds_error *err);
 
 /* Inserts the perfect-subtree hash at (level >= 1, idx). */
 int ds_ledger_store_put_node(ds_ledger_store *store, int64_t log_id, unsigned level, uint64_t idx,
