@@ -98,6 +98,7 @@ typedef struct log_ctx {
     size_t n_events, cap_events;
     ds_ledger *ledger;               /* opened for consistency proofs */
     ds_merkle_mem *mem;              /* the tree recomputed from the entries; NULL: stored nodes */
+    uint64_t first_altered;          /* first entry edited after signing; UINT64_MAX: none */
     uint64_t *wanted;                /* indices the batch cites, sorted, unique */
     size_t n_wanted, cap_wanted;
     uint8_t **wanted_entry;          /* their entries as read by the scan (NULL: not read) */
@@ -343,6 +344,7 @@ static int get_log(log_ctx **out, ds_claims_verifier *v, const char *origin, ds_
         free(log);
         return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
     }
+    log->first_altered = UINT64_MAX;
     v->logs[v->n_logs++] = log;
     *out = log;
     return open_log(log, v, err);
@@ -360,6 +362,7 @@ typedef struct scan_ctx {
     size_t next_wanted;
     uint8_t frontier[64][32];
     int failed;                      /* the entries do not make the signed tree */
+    uint64_t first_altered;          /* first entry whose hash differs from its signed leaf */
     char detail[DS_REASON_DETAIL_MAX];
 } scan_ctx;
 
@@ -399,8 +402,6 @@ static int add_event(log_ctx *log, const ds_record_view *view, uint64_t idx)
 static int scan_entry(void *ctx, uint64_t idx, const uint8_t *entry, size_t len,
                       const uint8_t *leaf_hash, size_t leaf_len)
 {
-    (void)leaf_hash;
-    (void)leaf_len;
     scan_ctx *s = ctx;
     if (idx >= s->log->cp.size)
         return SCAN_STOP;
@@ -410,13 +411,24 @@ static int scan_entry(void *ctx, uint64_t idx, const uint8_t *entry, size_t len,
                  (unsigned long long)s->next);
         return SCAN_STOP;
     }
-    /* The leaf hash is recomputed from the entry, never read from the stored column; folding it
-     * into the right frontier (RFC 9162 2.1.1, as claims/ledger.c appends) gives the root. */
+    /* The tree is built from the stored leaf hashes, and checked below against the signed root:
+     * if they make that root, each stored leaf hash is the one the platform signed. The entry's
+     * own hash is recomputed and compared with it, so an entry edited after signing is found.
+     * What it said before the edit is unknown, so it could have been any asset's record: every
+     * incident after it loses its proof of the assets' state (ds_claims_verify denies those
+     * claims), while incidents before it, which it cannot have described, are unaffected; a
+     * claim citing the entry fails its inclusion proof, which starts from the hash recomputed
+     * from the entry. Without a stored leaf hash the recomputed one is used, and any edit
+     * breaks the root for every claim. */
+    uint8_t recomputed[32];
+    ds_merkle_leaf_hash(recomputed, entry, len);
+    const uint8_t *signed_leaf = leaf_hash && leaf_len == 32 ? leaf_hash : recomputed;
+    int is_altered = memcmp(recomputed, signed_leaf, 32) != 0;
     if (s->leaves) {
-        ds_merkle_leaf_hash(s->leaves[idx], entry, len);
+        memcpy(s->leaves[idx], signed_leaf, 32);
     } else {
         uint8_t h[32];
-        ds_merkle_leaf_hash(h, entry, len);
+        memcpy(h, signed_leaf, 32);
         unsigned level = 0;
         for (uint64_t j = idx; j & 1; j >>= 1)
             ds_merkle_node_hash(h, s->frontier[level++], h);
@@ -438,6 +450,12 @@ static int scan_entry(void *ctx, uint64_t idx, const uint8_t *entry, size_t len,
         copy[len] = '\0';
         log->wanted_entry[s->next_wanted] = copy;
         log->wanted_len[s->next_wanted] = len;
+    }
+
+    if (is_altered) {
+        if (s->first_altered == UINT64_MAX)
+            s->first_altered = idx;
+        return 0; /* an edited entry says nothing trustworthy about the assets */
     }
 
     /* Only asset records matter here. An entry is a record's RFC 8785 form, where "type" sorts
@@ -481,6 +499,8 @@ static int build_index(log_ctx *log, ds_claims_verifier *v, ds_error *err)
         return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
     s->log = log;
     s->err = err;
+    s->first_altered = UINT64_MAX;
+    log->first_altered = UINT64_MAX;
     int rc = 0;
     if (log->n_wanted && (!(log->wanted_entry = calloc(log->n_wanted, sizeof(uint8_t *))) ||
                           !(log->wanted_len = calloc(log->n_wanted, sizeof(size_t)))))
@@ -535,6 +555,8 @@ static int build_index(log_ctx *log, ds_claims_verifier *v, ds_error *err)
                      (unsigned long long)log->cp.size);
         }
     }
+    if (!s->failed)
+        log->first_altered = s->first_altered;
     if (s->failed) {
         log_unusable(log, DS_REASON_LEDGER_INCLUSION, "%s", s->detail);
         ds_merkle_mem_free(log->mem);
@@ -1265,6 +1287,14 @@ int ds_claims_verify(ds_claim_check *out, ds_claims_verifier *v, const ds_claim 
         return rc;
     if (!json) {
         DENY(why_code, "incident: %s", why);
+        return 0;
+    }
+    if (claim->incident > log->first_altered) {
+        cJSON_Delete(json);
+        DENY(DS_REASON_LEDGER_INCLUSION,
+             "incident: entry %llu, before the incident, was altered after it was signed: the "
+             "assets' state at the incident cannot be proven",
+             (unsigned long long)log->first_altered);
         return 0;
     }
     if (incident.type != DS_RECORD_INCIDENT) {

@@ -141,16 +141,58 @@ static void exec_sql(fixture *f, const char *sql)
     CU_ASSERT_FATAL(rc == 0);
 }
 
-static void test_verify__an_altered_entry_fails_inclusion_for_every_claim(void)
+/*
+ * An entry edited after signing (its stored leaf hash still makes the signed root, the entry no
+ * longer hashes to it): what it said before is unknown, so every incident after it loses its
+ * proof of the assets' state, while an incident before it is unaffected.
+ */
+static void test_verify__an_altered_entry_fails_the_incidents_after_it(void)
 {
     fixture f;
     fix_open(&f, "ver_altered");
     fix_incident(&f, "INC-1", "2027-03-01T00:00:00Z", "A1", 10); /* 3 */
     fix_cost(&f, "INC-1", "INRE", 100000, -1);                   /* 4 */
+    fix_incident(&f, "INC-2", "2027-03-02T00:00:00Z", "A1", 10); /* 5 */
+    fix_cost(&f, "INC-2", "INRE", 100000, -1);                   /* 6 */
     fix_checkpoint(&f);
-    /* A2's registration says 1500001 records now: the entries no longer make the signed tree. */
+    /* Entry 4 (INC-1's cost) now says 100001. */
+    exec_sql(&f, "UPDATE entries SET entry = CAST(replace(CAST(entry AS TEXT), '100000', "
+                 "'100001') AS BLOB) WHERE idx = 4");
+    cJSON *out = inre_claim(&f, "X1", "2027-03-05T00:00:00Z", 3, "100000", "4");
+    expect(out, "denied", "ledger.inclusion", "entry 4 has no valid inclusion proof");
+    cJSON_Delete(out);
+    out = inre_claim(&f, "X2", "2027-03-05T00:00:00Z", 5, "100000", "6");
+    expect(out, "denied", "ledger.inclusion", "entry 4, before the incident, was altered");
+    cJSON_Delete(out);
+    fix_close(&f);
+    /* An edit after the incident leaves it provable. */
+    fix_open(&f, "ver_altered_later");
+    fix_incident(&f, "INC-1", "2027-03-01T00:00:00Z", "A1", 10); /* 3 */
+    fix_cost(&f, "INC-1", "INRE", 100000, -1);                   /* 4 */
+    fix_cost(&f, "INC-9", "INRE", 5000, -1);                     /* 5 */
+    fix_checkpoint(&f);
+    exec_sql(&f, "UPDATE entries SET entry = CAST(replace(CAST(entry AS TEXT), '5000', "
+                 "'5001') AS BLOB) WHERE idx = 5");
+    out = inre_claim(&f, "X3", "2027-03-05T00:00:00Z", 3, "100000", "4");
+    const cJSON *r = fix_result(out, 0);
+    fix_print_on_failure(r, strcmp(fix_status(r), "approved") == 0);
+    CU_ASSERT_STRING_EQUAL(fix_status(r), "approved");
+    cJSON_Delete(out);
+    fix_close(&f);
+}
+
+/* Stored leaf hashes that no longer make the signed root: nothing on the log can be proven. */
+static void test_verify__a_log_whose_hashes_miss_the_signed_root_fails_every_claim(void)
+{
+    fixture f;
+    fix_open(&f, "ver_rehashed");
+    fix_incident(&f, "INC-1", "2027-03-01T00:00:00Z", "A1", 10); /* 3 */
+    fix_cost(&f, "INC-1", "INRE", 100000, -1);                   /* 4 */
+    fix_checkpoint(&f);
+    /* A2's registration edited and its leaf hash rewritten to match the edit. */
     exec_sql(&f, "UPDATE entries SET entry = CAST(replace(CAST(entry AS TEXT), '1500000', "
                  "'1500001') AS BLOB) WHERE idx = 1");
+    exec_sql(&f, "UPDATE entries SET leaf_hash = zeroblob(32) WHERE idx = 1");
     cJSON *out = inre_claim(&f, "X1", "2027-03-05T00:00:00Z", 3, "100000", "4");
     expect(out, "denied", "ledger.inclusion", "the log was altered");
     cJSON_Delete(out);
@@ -391,9 +433,9 @@ static void test_verify__large_log_path_gives_the_same_verdicts(void)
         CU_ASSERT_EQUAL(check.reasons[2].code, DS_REASON_EVIDENCE_MISMATCH); /* short */
         ds_claim_check_clear(&check);
     }
-    /* An altered registration is caught on both paths. */
-    exec_sql(&f, "UPDATE entries SET entry = CAST(replace(CAST(entry AS TEXT), '\"records\":15', "
-                 "'\"records\":16') AS BLOB) WHERE idx = 11");
+    /* An entry altered before the incident is caught on both paths. */
+    exec_sql(&f, "UPDATE entries SET entry = CAST(replace(CAST(entry AS TEXT), '1500000', "
+                 "'1500001') AS BLOB) WHERE idx = 1");
     for (int path = 0; path < 2; path++) {
         ds_claim_check check;
         memset(&check, 0, sizeof check);
@@ -417,8 +459,10 @@ static const ds_test_case tests[] = {
      test_verify__claim_reported_after_the_window_is_late},
     {"entries_not_under_the_latest_checkpoint_fail_inclusion",
      test_verify__entries_not_under_the_latest_checkpoint_fail_inclusion},
-    {"an_altered_entry_fails_inclusion_for_every_claim",
-     test_verify__an_altered_entry_fails_inclusion_for_every_claim},
+    {"an_altered_entry_fails_the_incidents_after_it",
+     test_verify__an_altered_entry_fails_the_incidents_after_it},
+    {"a_log_whose_hashes_miss_the_signed_root_fails_every_claim",
+     test_verify__a_log_whose_hashes_miss_the_signed_root_fails_every_claim},
     {"a_forged_latest_checkpoint_fails_the_signature",
      test_verify__a_forged_latest_checkpoint_fails_the_signature},
     {"a_log_that_does_not_extend_the_binding_checkpoint_is_inconsistent",
