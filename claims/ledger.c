@@ -442,7 +442,7 @@ static int edge_hash(ds_ledger *ledger, uint64_t n, unsigned l, uint8_t out[32],
     if (!(ledger->edge_known >> l & 1)) {
         /* [a, n) with a = n rounded down to 2^l: the perfect blocks of the set bits j < l of n,
          * block j being (j, (n >> j) - 1), folded from the right as in RFC 9162 2.1.1. */
-        uint8_t acc[32], block[32];
+        uint8_t acc[32] = {0}, block[32];
         int have = 0;
         for (unsigned j = 0; j < l; j++) {
             if (!(n >> j & 1))
@@ -457,6 +457,9 @@ static int edge_hash(ds_ledger *ledger, uint64_t n, unsigned l, uint8_t out[32],
             memcpy(ledger->edge[j + 1], acc, 32); /* the right edge at level j + 1 */
             ledger->edge_known |= (uint64_t)1 << (j + 1);
         }
+        /* Called only for a partial node (n mod 2^l != 0), so some bit j < l was set. */
+        memcpy(ledger->edge[l], acc, 32);
+        ledger->edge_known |= (uint64_t)1 << l;
     }
     memcpy(out, ledger->edge[l], 32);
     return 0;
