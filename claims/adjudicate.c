@@ -11,6 +11,7 @@
 
 #include "claims/claim.h"
 #include "claims/settle.h"
+#include "data/json_batch.h"
 #include "data/json_in.h"
 
 typedef struct batch_item {
@@ -252,38 +253,6 @@ static const char *skip_space(const char *p, const char *end)
     return p;
 }
 
-/* Splits JSON Lines into parsed values; any line that is not JSON refuses the batch. */
-static int parse_lines(cJSON ***values, size_t *n, const char *text, size_t len, ds_error *err)
-{
-    *values = NULL;
-    *n = 0;
-    size_t cap = 0;
-    const char *p = text, *end = text + len;
-    size_t line_no = 0;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *line_end = nl ? nl : end;
-        line_no++;
-        if (skip_space(p, line_end) < line_end) {
-            if (*n == cap) {
-                cap = cap ? 2 * cap : 64;
-                cJSON **grown = realloc(*values, cap * sizeof *grown);
-                if (!grown)
-                    return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
-                *values = grown;
-            }
-            char what[48];
-            snprintf(what, sizeof what, "batch line %zu", line_no);
-            int rc = ds_json_parse(&(*values)[*n], p, (size_t)(line_end - p), what, err);
-            if (rc)
-                return rc;
-            (*n)++;
-        }
-        p = nl ? nl + 1 : end;
-    }
-    return 0;
-}
-
 int ds_adjudicate_text(cJSON **out, ds_adjudicate_summary *summary, ds_db *db, const char *text,
                        size_t len, const ds_adjudicate_options *opts, ds_error *err)
 {
@@ -296,66 +265,17 @@ int ds_adjudicate_text(cJSON **out, ds_adjudicate_summary *summary, ds_db *db, c
     if (first == end)
         return ds_error_set(err, DS_EINVAL, "batch", "is empty: expected a JSON array of claims "
                             "or JSON Lines");
-    cJSON *whole = NULL;
-    cJSON **lines = NULL;
-    size_t n_lines = 0;
-    const cJSON **items = NULL;
-    size_t n = 0;
-    int rc;
-    if (*first == '[') {
-        rc = ds_json_parse(&whole, first, (size_t)(end - first), "batch", err);
-        if (!rc && !cJSON_IsArray(whole))
-            rc = ds_error_set(err, DS_EINVAL, "batch", "must be a JSON array of claims");
-    } else if (*first == '{') {
-        /* One claim object (possibly over several lines), else JSON Lines. */
-        ds_error ignored;
-        if (ds_json_parse(&whole, first, (size_t)(end - first), "batch", &ignored) == 0) {
-            rc = 0;
-        } else {
-            whole = NULL;
-            rc = parse_lines(&lines, &n_lines, first, (size_t)(end - first), err);
-        }
-    } else {
-        rc = ds_error_set(err, DS_EINVAL, "batch", "must be a JSON array of claims or JSON "
-                          "Lines of claim objects");
-    }
-    if (rc)
-        goto out;
-    if (whole && cJSON_IsArray(whole)) {
-        n = (size_t)cJSON_GetArraySize(whole);
-        items = calloc(n ? n : 1, sizeof *items);
-        if (!items) {
-            rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
-            goto out;
-        }
-        size_t i = 0;
-        const cJSON *item;
-        cJSON_ArrayForEach(item, whole)
-            items[i++] = item;
-    } else if (whole) {
-        n = 1;
-        items = calloc(1, sizeof *items);
-        if (!items) {
-            rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
-            goto out;
-        }
-        items[0] = whole;
-    } else {
-        n = n_lines;
-        items = calloc(n ? n : 1, sizeof *items);
-        if (!items) {
-            rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
-            goto out;
-        }
-        for (size_t i = 0; i < n; i++)
-            items[i] = lines[i];
-    }
-    rc = ds_adjudicate_items(out, summary, db, items, n, opts, err);
-out:
-    free(items);
-    cJSON_Delete(whole);
-    for (size_t i = 0; i < n_lines; i++)
-        cJSON_Delete(lines[i]);
-    free(lines);
+    if (*first != '[' && *first != '{')
+        return ds_error_set(err, DS_EINVAL, "batch", "must be a JSON array of claims or JSON "
+                            "Lines of claim objects");
+    /* Line numbers count from the first non-blank character, as "batch line N". */
+    ds_json_batch b;
+    int rc = ds_json_batch_read(&b, first, (size_t)(end - first), "batch", "batch line",
+                                DS_JSON_BATCH_ONE_OBJECT, err);
+    if (!rc && *first == '[' && !b.is_array)
+        rc = ds_error_set(err, DS_EINVAL, "batch", "must be a JSON array of claims");
+    if (!rc)
+        rc = ds_adjudicate_items(out, summary, db, b.items, b.n, opts, err);
+    ds_json_batch_clear(&b);
     return rc;
 }

@@ -25,6 +25,7 @@
 #include "data/db.h"
 #include "data/file.h"
 #include "data/hex.h"
+#include "data/json_batch.h"
 #include "data/json_in.h"
 
 static const char usage_text[] =
@@ -79,95 +80,6 @@ static int opt_size(ds_ledger *lg, const ds_cli_opt *opt, uint64_t *out, ds_erro
     return ds_ledger_size(lg, out, err);
 }
 
-static int is_blank(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
-            return 0;
-    }
-    return 1;
-}
-
-/*
- * Parses the append input: a JSON array (records[i]) or JSON Lines (line N). Fills the record
- * pointers (borrowed from *roots) and, for JSON Lines, their line numbers.
- */
-typedef struct batch {
-    cJSON *array;  /* the parsed array input, or NULL */
-    cJSON **lines; /* one parsed object per non-blank line */
-    const cJSON **records;
-    size_t *line_no;
-    size_t n;
-} batch;
-
-static void batch_clear(batch *b)
-{
-    cJSON_Delete(b->array);
-    if (b->lines) {
-        for (size_t i = 0; i < b->n; i++)
-            cJSON_Delete(b->lines[i]);
-    }
-    free(b->lines);
-    free(b->records);
-    free(b->line_no);
-    memset(b, 0, sizeof *b);
-}
-
-static int batch_read(batch *b, const char *text, size_t len, const char *what, ds_error *err)
-{
-    memset(b, 0, sizeof *b);
-    size_t start = 0;
-    while (start < len && (text[start] == ' ' || text[start] == '\t' || text[start] == '\n' ||
-                           text[start] == '\r'))
-        start++;
-    if (start < len && text[start] == '[') {
-        int rc = ds_json_parse(&b->array, text, len, what, err);
-        if (rc)
-            return rc;
-        size_t n = (size_t)cJSON_GetArraySize(b->array);
-        b->records = calloc(n ? n : 1, sizeof *b->records);
-        if (!b->records)
-            return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
-        const cJSON *item;
-        cJSON_ArrayForEach(item, b->array) b->records[b->n++] = item;
-        return 0;
-    }
-    size_t cap = 0;
-    size_t line = 0;
-    for (size_t pos = 0; pos < len;) {
-        const char *nl = memchr(text + pos, '\n', len - pos);
-        size_t end = nl ? (size_t)(nl - text) : len;
-        line++;
-        if (!is_blank(text + pos, end - pos)) {
-            if (b->n == cap) {
-                cap = cap ? 2 * cap : 256;
-                cJSON **lines = realloc(b->lines, cap * sizeof *lines);
-                if (lines)
-                    b->lines = lines;
-                size_t *nos = realloc(b->line_no, cap * sizeof *nos);
-                if (nos)
-                    b->line_no = nos;
-                if (!lines || !nos)
-                    return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
-            }
-            char where[48];
-            snprintf(where, sizeof where, "line %zu", line);
-            int rc = ds_json_parse(&b->lines[b->n], text + pos, end - pos, where, err);
-            if (rc)
-                return rc;
-            b->line_no[b->n] = line;
-            b->n++;
-        }
-        pos = end + 1;
-    }
-    b->records = calloc(b->n ? b->n : 1, sizeof *b->records);
-    if (!b->records)
-        return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
-    for (size_t i = 0; i < b->n; i++)
-        b->records[i] = b->lines[i];
-    return 0;
-}
-
 static int run_append(ds_ledger *lg, const char *path, ds_error *err)
 {
     char *text = NULL;
@@ -175,14 +87,15 @@ static int run_append(ds_ledger *lg, const char *path, ds_error *err)
     int rc = ds_file_read(&text, &len, path, DS_FILE_DEFAULT_CAP, err);
     if (rc)
         return rc;
-    batch b;
-    rc = batch_read(&b, text, len, strcmp(path, "-") == 0 ? "stdin" : path, err);
+    /* A JSON array or JSON Lines ("line N"); a lone object is one line of JSON Lines. */
+    ds_json_batch b;
+    rc = ds_json_batch_read(&b, text, len, strcmp(path, "-") == 0 ? "stdin" : path, "line", 0,
+                            err);
     free(text);
     uint64_t first = 0, size = 0;
     if (!rc)
-        rc = ds_ledger_append(lg, (const cJSON *const *)b.records, b.n, b.array ? NULL : b.line_no,
-                              &first, &size, err);
-    batch_clear(&b);
+        rc = ds_ledger_append(lg, b.items, b.n, b.line_no, &first, &size, err);
+    ds_json_batch_clear(&b);
     if (rc)
         return rc;
     cJSON *out = cJSON_CreateObject();

@@ -1,0 +1,43 @@
+/*
+ * json_batch.h: reading a body of records given as a JSON array or as JSON Lines (one value per
+ * line, blank lines skipped), optionally also as one JSON object on its own (on one line or
+ * several). One reader for `dsure ledger append`, the HTTP batch bodies (web/batch.c) and claims
+ * batches (claims/adjudicate.c), so the forms they accept and the line numbers they report agree.
+ *
+ * Guarantees: a malformed value is DS_EINVAL naming `what` (whole-body forms) or
+ * "<line_prefix> N" (JSON Lines, N counted from 1 at text[0]); nothing is kept on error beyond
+ * what ds_json_batch_clear frees. Ownership: the batch owns the parsed trees; items borrow them.
+ */
+#ifndef DS_DATA_JSON_BATCH_H
+#define DS_DATA_JSON_BATCH_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "actuarial/error.h"
+
+typedef struct ds_json_batch {
+    cJSON *whole;          /* the parsed array or single object, or NULL for JSON Lines */
+    int is_array;          /* whole is an array */
+    cJSON **lines;         /* JSON Lines: one tree per non-blank line */
+    const cJSON **items;   /* the records, borrowed from whole or lines */
+    size_t *line_no;       /* JSON Lines: the 1-based line of each item; NULL otherwise */
+    size_t n;
+} ds_json_batch;
+
+/* A body that parses as one JSON object (starting with '{') is a batch of that one object. */
+#define DS_JSON_BATCH_ONE_OBJECT 1
+
+/*
+ * Parses text[0..len): after leading white space, '[' means one JSON array (named `what` in
+ * errors); with DS_JSON_BATCH_ONE_OBJECT a '{' body that parses whole is one object; anything
+ * else is JSON Lines, each line named "<line_prefix> N". *out is always initialised (clear it).
+ */
+int ds_json_batch_read(ds_json_batch *out, const char *text, size_t len, const char *what,
+                       const char *line_prefix, int flags, ds_error *err);
+
+/* Frees the batch and zeroes it. NULL-safe. */
+void ds_json_batch_clear(ds_json_batch *batch);
+
+#endif
