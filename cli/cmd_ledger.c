@@ -20,11 +20,11 @@
 #include <string.h>
 
 #include "claims/ledger.h"
+#include "claims/ledger_json.h"
 #include "cli/cmd_ledger_sync.h"
 #include "cli/commands.h"
 #include "data/db.h"
 #include "data/file.h"
-#include "data/hex.h"
 #include "data/json_batch.h"
 #include "data/json_in.h"
 
@@ -38,30 +38,6 @@ static const char usage_text[] =
     "  key                             print the verifier key\n"
     "  verify                          recompute every hash and check every checkpoint\n"
     "  sync --from URL ...             pull a remote log (see `dsure ledger sync --help`)";
-
-static int add_hex(cJSON *obj, const char *key, const uint8_t hash[32])
-{
-    char hex[65];
-    ds_hex_encode(hex, hash, 32);
-    return cJSON_AddStringToObject(obj, key, hex) != NULL;
-}
-
-static int add_path(cJSON *obj, uint8_t path[][DS_MERKLE_HASH_SIZE], size_t n_path)
-{
-    cJSON *arr = cJSON_AddArrayToObject(obj, "path");
-    if (!arr)
-        return 0;
-    for (size_t i = 0; i < n_path; i++) {
-        char hex[65];
-        ds_hex_encode(hex, path[i], 32);
-        cJSON *item = cJSON_CreateString(hex);
-        if (!item || !cJSON_AddItemToArray(arr, item)) {
-            cJSON_Delete(item);
-            return 0;
-        }
-    }
-    return 1;
-}
 
 /* Prints obj (taking ownership); a NULL obj or failed build is out of memory. */
 static int emit(cJSON *obj, int built, ds_error *err)
@@ -114,11 +90,8 @@ static int run_root(ds_ledger *lg, const ds_cli_opt *size_opt, ds_error *err)
         rc = ds_ledger_root(lg, size, root, err);
     if (rc)
         return rc;
-    cJSON *out = cJSON_CreateObject();
-    return emit(out,
-                out && cJSON_AddNumberToObject(out, "size", (double)size) &&
-                    add_hex(out, "root", root),
-                err);
+    cJSON *out = ds_ledger_json_root(size, root);
+    return emit(out, out != NULL, err);
 }
 
 static int run_prove(ds_ledger *lg, const ds_cli_opt *index_opt, const ds_cli_opt *size_opt,
@@ -136,12 +109,8 @@ static int run_prove(ds_ledger *lg, const ds_cli_opt *index_opt, const ds_cli_op
         rc = ds_ledger_prove(lg, index, size, leaf, path, &n_path, err);
     if (rc)
         return rc;
-    cJSON *out = cJSON_CreateObject();
-    return emit(out,
-                out && cJSON_AddNumberToObject(out, "index", (double)index) &&
-                    cJSON_AddNumberToObject(out, "size", (double)size) &&
-                    add_hex(out, "leaf_hash", leaf) && add_path(out, path, n_path),
-                err);
+    cJSON *out = ds_ledger_json_inclusion(index, size, leaf, path, n_path);
+    return emit(out, out != NULL, err);
 }
 
 static int run_consistency(ds_ledger *lg, const ds_cli_opt *from_opt, const ds_cli_opt *to_opt,
@@ -159,11 +128,8 @@ static int run_consistency(ds_ledger *lg, const ds_cli_opt *from_opt, const ds_c
         rc = ds_ledger_consistency(lg, from, to, path, &n_path, err);
     if (rc)
         return rc;
-    cJSON *out = cJSON_CreateObject();
-    return emit(out,
-                out && cJSON_AddNumberToObject(out, "from", (double)from) &&
-                    cJSON_AddNumberToObject(out, "to", (double)to) && add_path(out, path, n_path),
-                err);
+    cJSON *out = ds_ledger_json_consistency(from, to, path, n_path);
+    return emit(out, out != NULL, err);
 }
 
 static int print_text(const char *text, int add_newline, ds_error *err)

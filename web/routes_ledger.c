@@ -19,15 +19,15 @@
  * and every record that names a platform (asset.registered, incident) must name its own; records
  * of the other types carry no platform and belong to the log they are appended to.
  *
- * The proof renderers repeat cli/cmd_ledger.c's (same members, same order), which is not a
- * library function; both follow DESIGN.md section 4.
+ * Proofs are rendered by claims/ledger_json.h, as `dsure ledger prove|consistency` renders
+ * them, so both answers are byte-identical (DESIGN.md section 4).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "claims/ledger_json.h"
 #include "claims/merkle.h"
-#include "data/hex.h"
 #include "data/json_in.h"
 #include "data/ledger_list.h"
 #include "data/policy_store.h"
@@ -113,30 +113,6 @@ static int query_size(uint64_t *out, const ds_request *req, ds_ledger *lg, const
     if (rc == DS_JSON_ABSENT)
         return ds_ledger_size(lg, out, err);
     return rc;
-}
-
-static int add_hex(cJSON *obj, const char *key, const uint8_t hash[32])
-{
-    char hex[65];
-    ds_hex_encode(hex, hash, 32);
-    return cJSON_AddStringToObject(obj, key, hex) != NULL;
-}
-
-static int add_path(cJSON *obj, uint8_t path[][DS_MERKLE_HASH_SIZE], size_t n_path)
-{
-    cJSON *arr = cJSON_AddArrayToObject(obj, "path");
-    if (!arr)
-        return 0;
-    for (size_t i = 0; i < n_path; i++) {
-        char hex[65];
-        ds_hex_encode(hex, path[i], 32);
-        cJSON *item = cJSON_CreateString(hex);
-        if (!item || !cJSON_AddItemToArray(arr, item)) {
-            cJSON_Delete(item);
-            return 0;
-        }
-    }
-    return 1;
 }
 
 /* Responds with obj (deleted here) or, when it could not be built, out of memory. */
@@ -240,11 +216,8 @@ void ds_route_ledger_inclusion(ds_http_response *res, const ds_request *req)
         ds_http_respond_ds_error(res, &err);
         return;
     }
-    cJSON *out = cJSON_CreateObject();
-    respond_built(res, 200, out,
-                  out && cJSON_AddNumberToObject(out, "index", (double)index) &&
-                      cJSON_AddNumberToObject(out, "size", (double)size) &&
-                      add_hex(out, "leaf_hash", leaf) && add_path(out, path, n_path));
+    cJSON *out = ds_ledger_json_inclusion(index, size, leaf, path, n_path);
+    respond_built(res, 200, out, out != NULL);
 }
 
 void ds_route_ledger_consistency(ds_http_response *res, const ds_request *req)
@@ -266,11 +239,8 @@ void ds_route_ledger_consistency(ds_http_response *res, const ds_request *req)
         ds_http_respond_ds_error(res, &err);
         return;
     }
-    cJSON *out = cJSON_CreateObject();
-    respond_built(res, 200, out,
-                  out && cJSON_AddNumberToObject(out, "from", (double)from) &&
-                      cJSON_AddNumberToObject(out, "to", (double)to) &&
-                      add_path(out, path, n_path));
+    cJSON *out = ds_ledger_json_consistency(from, to, path, n_path);
+    respond_built(res, 200, out, out != NULL);
 }
 
 static int add_entries(cJSON *arr, const ds_ledger_page *page)
@@ -286,7 +256,7 @@ static int add_entries(cJSON *arr, const ds_ledger_page *page)
         }
         if (!cJSON_AddNumberToObject(item, "index", (double)e->index) ||
             !cJSON_AddStringToObject(item, "entry", (const char *)e->entry) ||
-            !add_hex(item, "leaf_hash", leaf))
+            !ds_ledger_json_add_hash(item, "leaf_hash", leaf))
             return 0;
     }
     return 1;
