@@ -14,8 +14,8 @@
  * nothing is written: the entries wait in memory and are written, with the checkpoint and the
  * replica's row, in one transaction that first checks the replica did not change meanwhile.
  *
- * The replicas table is read and written here through its few statements (schema step 3 in
- * data/db.c); the entries, subtree hashes, sizes and checkpoints go through data/ledger_store.
+ * The replicas table is read and written through data/replica_store; the entries, subtree
+ * hashes, sizes and checkpoints go through data/ledger_store.
  */
 #include "claims/sync.h"
 
@@ -31,6 +31,7 @@
 #include "data/http_client.h"
 #include "data/json_in.h"
 #include "data/ledger_store.h"
+#include "data/replica_store.h"
 
 void ds_sync_result_clear(ds_sync_result *result)
 {
@@ -69,65 +70,11 @@ static void utc_now(char buf[32])
 /* ---------------------------------------------------------------------------------------- */
 /* The replicas table                                                                        */
 
-typedef struct replica_row {
-    int has_row;
-    char *source_url;
-    char *pinned_key;
-} replica_row;
-
-static void replica_row_clear(replica_row *r)
-{
-    free(r->source_url);
-    free(r->pinned_key);
-    memset(r, 0, sizeof *r);
-}
-
-static int read_replica(ds_db *db, int64_t log_id, replica_row *out, ds_error *err)
-{
-    memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = NULL;
-    sqlite3 *h = ds_db_handle(db);
-    if (sqlite3_prepare_v2(h,
-                           "SELECT source_url, pinned_verifier_key FROM replicas WHERE log_id = ?",
-                           -1, &st, NULL) != SQLITE_OK)
-        return ds_db_error(db, err, "reading replicas");
-    sqlite3_bind_int64(st, 1, log_id);
-    int rc = 0, step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-        const char *url = (const char *)sqlite3_column_text(st, 0);
-        const char *key = (const char *)sqlite3_column_text(st, 1);
-        out->has_row = 1;
-        if (!(out->source_url = dup_string(url ? url : "")) ||
-            !(out->pinned_key = dup_string(key ? key : "")))
-            rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
-    } else if (step != SQLITE_DONE) {
-        rc = ds_db_error(db, err, "reading replicas");
-    }
-    sqlite3_finalize(st);
-    if (rc)
-        replica_row_clear(out);
-    return rc;
-}
-
 /* The origin of the one replica recorded with source_url (malloc'd into *out). */
 static int find_replica_by_url(ds_db *db, const char *source_url, char **out, ds_error *err)
 {
-    *out = NULL;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(ds_db_handle(db),
-                           "SELECT l.origin FROM replicas r JOIN logs l ON l.id = r.log_id"
-                           " WHERE r.source_url = ? ORDER BY l.origin LIMIT 2",
-                           -1, &st, NULL) != SQLITE_OK)
-        return ds_db_error(db, err, "reading replicas");
-    sqlite3_bind_text(st, 1, source_url, -1, SQLITE_STATIC);
-    int rc = 0, n = 0, step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n++ == 0 && !(*out = dup_string((const char *)sqlite3_column_text(st, 0))))
-            rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
-    }
-    if (!rc && step != SQLITE_DONE)
-        rc = ds_db_error(db, err, "reading replicas");
-    sqlite3_finalize(st);
+    int n = 0;
+    int rc = ds_replica_store_find_by_url(db, source_url, out, &n, err);
     if (!rc && n == 0)
         rc = ds_error_set(err, DS_EUSAGE, "--key",
                           "required on the first sync of a log (no replica from %s yet; the "
@@ -140,41 +87,6 @@ static int find_replica_by_url(ds_db *db, const char *source_url, char **out, ds
         free(*out);
         *out = NULL;
     }
-    return rc;
-}
-
-static int write_replica(ds_db *db, int64_t log_id, const char *source_url, const char *key,
-                         const char *updated, ds_error *err)
-{
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(ds_db_handle(db),
-                           "INSERT INTO replicas (log_id, source_url, pinned_verifier_key, trust,"
-                           " updated) VALUES (?, ?, ?, 'pinned', ?) ON CONFLICT (log_id) DO UPDATE"
-                           " SET source_url = excluded.source_url,"
-                           " pinned_verifier_key = excluded.pinned_verifier_key,"
-                           " trust = excluded.trust, updated = excluded.updated",
-                           -1, &st, NULL) != SQLITE_OK)
-        return ds_db_error(db, err, "writing replicas");
-    sqlite3_bind_int64(st, 1, log_id);
-    sqlite3_bind_text(st, 2, source_url, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, updated, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : ds_db_error(db, err, "writing replicas");
-    sqlite3_finalize(st);
-    return rc;
-}
-
-/* A repin also changes the key the log itself is verified with (`ledger verify`). */
-static int write_log_key(ds_db *db, int64_t log_id, const char *key, ds_error *err)
-{
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(ds_db_handle(db), "UPDATE logs SET verifier_key = ? WHERE id = ?", -1,
-                           &st, NULL) != SQLITE_OK)
-        return ds_db_error(db, err, "writing logs");
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, log_id);
-    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : ds_db_error(db, err, "writing logs");
-    sqlite3_finalize(st);
     return rc;
 }
 
@@ -505,7 +417,7 @@ static int fetch_page(sync_ctx *s, uint64_t start, uint64_t end, staged *st, uin
 typedef struct local_state {
     int has_log;
     ds_ledger_log log;
-    replica_row replica;
+    ds_replica replica;
     uint64_t size;
     uint8_t frontier[64][32];
     uint8_t root[32];
@@ -515,7 +427,7 @@ typedef struct local_state {
 static void local_state_clear(local_state *l)
 {
     ds_ledger_log_clear(&l->log);
-    replica_row_clear(&l->replica);
+    ds_replica_clear(&l->replica);
     free(l->held_note);
     memset(l, 0, sizeof *l);
 }
@@ -537,7 +449,7 @@ static int read_local(local_state *l, ds_db *db, ds_ledger_store *store, const c
     if (rc)
         return rc;
     l->has_log = 1;
-    if ((rc = read_replica(db, l->log.id, &l->replica, err)))
+    if ((rc = ds_replica_store_read(db, l->log.id, &l->replica, err)))
         return rc;
     if (!l->replica.has_row)
         return ds_error_set(err, DS_ECONFLICT, "log",
@@ -656,9 +568,9 @@ static int commit(ds_db *db, ds_ledger_store *store, local_state *l, const char 
     if (!rc && (!l->held_note || strcmp(l->held_note, note) != 0))
         rc = ds_ledger_store_put_checkpoint(store, log_id, cp->size, cp->root, note, now, err);
     if (!rc && is_repin)
-        rc = write_log_key(db, log_id, key, err);
+        rc = ds_replica_store_set_log_key(db, log_id, key, err);
     if (!rc)
-        rc = write_replica(db, log_id, source_url, key, now, err);
+        rc = ds_replica_store_write(db, log_id, source_url, key, now, err);
     if (!rc)
         rc = ds_ledger_store_commit(store, err);
     else
