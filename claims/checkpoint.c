@@ -35,6 +35,7 @@
 
 #include "data/base64.h"
 #include "data/file.h"
+#include "data/utf8.h"
 
 #define ED25519_ALG 0x01
 #define ED25519_PUB_LEN 32
@@ -62,37 +63,6 @@ struct ds_verifier {
 
 /* ---- text rules ---------------------------------------------------------------------------- */
 
-/* Length of the UTF-8 sequence at s (n bytes left) and its code point, 0 when ill-formed. */
-static size_t utf8_next(uint32_t *cp, const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len;
-    uint32_t v, min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-        len = 2, v = c & 0x1F, min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3, v = c & 0x0F, min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4, v = c & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    *cp = v;
-    return len;
-}
-
 /* Unicode White_Space (what Go's unicode.IsSpace reports), which key names must not hold. */
 static int is_unicode_space(uint32_t c)
 {
@@ -109,7 +79,7 @@ static int name_syntax_ok(const char *s, size_t n)
         return 0;
     for (size_t i = 0; i < n;) {
         uint32_t cp;
-        size_t step = utf8_next(&cp, (const unsigned char *)s + i, n - i);
+        size_t step = ds_utf8_decode(&cp, (const unsigned char *)s + i, n - i);
         if (!step || cp < 0x20 || cp == '+' || is_unicode_space(cp))
             return 0;
         i += step;
@@ -396,7 +366,7 @@ static int text_valid(const char *s, size_t n)
 {
     for (size_t i = 0; i < n;) {
         uint32_t cp;
-        size_t step = utf8_next(&cp, (const unsigned char *)s + i, n - i);
+        size_t step = ds_utf8_decode(&cp, (const unsigned char *)s + i, n - i);
         if (!step || (cp < 0x20 && cp != '\n'))
             return 0;
         i += step;

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/utf8.h"
+
 /* A canonical entry larger than this is refused (DS_ENOMEM) rather than built. */
 #define JCS_OUTPUT_MAX ((size_t)64 << 20)
 
@@ -48,50 +50,6 @@ static int buf_puts(jcs_buf *b, const char *s)
     return buf_put(b, s, strlen(s));
 }
 
-/*
- * Decodes one UTF-8 sequence at s (n bytes left) into *cp; returns its length, or 0 when the
- * bytes are not well-formed UTF-8 (RFC 3629 section 4: no overlong forms, no surrogates,
- * nothing above U+10FFFF).
- */
-static size_t utf8_decode(uint32_t *cp, const unsigned char *s, size_t n)
-{
-    if (n == 0)
-        return 0;
-    unsigned char c = s[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    size_t len;
-    uint32_t v, min;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        v = c & 0x1F;
-        min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        v = c & 0x0F;
-        min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        v = c & 0x07;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    *cp = v;
-    return len;
-}
-
 /* 1 when the NUL-terminated s is well-formed UTF-8. */
 static int utf8_valid(const char *s)
 {
@@ -99,7 +57,7 @@ static int utf8_valid(const char *s)
     size_t n = strlen(s);
     for (size_t i = 0; i < n;) {
         uint32_t cp;
-        size_t step = utf8_decode(&cp, p + i, n - i);
+        size_t step = ds_utf8_decode(&cp, p + i, n - i);
         if (!step)
             return 0;
         i += step;
@@ -132,8 +90,8 @@ static int name_cmp(const char *a, const char *b)
             continue;
         }
         uint32_t ca = 0, cb = 0;
-        i += utf8_decode(&ca, pa + i, na - i);
-        j += utf8_decode(&cb, pb + j, nb - j);
+        i += ds_utf8_decode(&ca, pa + i, na - i);
+        j += ds_utf8_decode(&cb, pb + j, nb - j);
         if (ca != cb) {
             uint32_t ua = utf16_lead(ca), ub = utf16_lead(cb);
             if (ua != ub)
@@ -186,7 +144,7 @@ static int put_string(jcs_buf *b, const char *text, const jcs_where *w, ds_error
             continue;
         }
         uint32_t cp;
-        size_t step = utf8_decode(&cp, s + i, n - i);
+        size_t step = ds_utf8_decode(&cp, s + i, n - i);
         if (!step)
             return where_error(w, err, DS_EINVAL, "string is not valid UTF-8");
         if (cp < 0x20 || cp == '"' || cp == '\\') {
