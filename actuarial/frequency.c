@@ -19,9 +19,9 @@
  * Everything is pure and thread-safe; the sampler draws only from the caller's generator.
  */
 #include "actuarial/frequency.h"
+#include "actuarial/name_table.h"
 
 #include <math.h>
-#include <string.h>
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
@@ -32,20 +32,12 @@ static const char *const family_names[] = {"poisson", "negbin", "binomial"};
 
 const char *ds_freq_family_name(ds_freq_family family)
 {
-    if ((unsigned)family < N_FAMILIES)
-        return family_names[family];
-    return "unknown";
+    return ds_name_table_name(family_names, N_FAMILIES, (int)family);
 }
 
 int ds_freq_family_from_name(const char *name)
 {
-    if (!name)
-        return -1;
-    for (unsigned i = 0; i < N_FAMILIES; i++) {
-        if (strcmp(name, family_names[i]) == 0)
-            return (int)i;
-    }
-    return -1;
+    return ds_name_table_find(family_names, N_FAMILIES, name);
 }
 
 int ds_freq_validate(const ds_freq *f, const char *path, ds_error *err)

@@ -19,6 +19,7 @@
  * Functions are pure and thread-safe; samplers draw only from the caller's generator.
  */
 #include "actuarial/severity.h"
+#include "actuarial/name_table.h"
 
 #include <float.h>
 #include <math.h>
@@ -40,20 +41,12 @@ static const char *const family_names[] = {"lognormal", "gamma",  "weibull", "ex
 
 const char *ds_sev_family_name(ds_sev_family family)
 {
-    if ((unsigned)family < N_FAMILIES)
-        return family_names[family];
-    return "unknown";
+    return ds_name_table_name(family_names, N_FAMILIES, (int)family);
 }
 
 int ds_sev_family_from_name(const char *name)
 {
-    if (!name)
-        return -1;
-    for (unsigned i = 0; i < N_FAMILIES; i++) {
-        if (strcmp(name, family_names[i]) == 0)
-            return (int)i;
-    }
-    return -1;
+    return ds_name_table_find(family_names, N_FAMILIES, name);
 }
 
 /* ---------------------------------------------------------------------------------------- */
