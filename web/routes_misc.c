@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 
 #include "data/file.h"
-#include "data/json_in.h"
+#include "web/request_fields.h"
 #include "web/routes.h"
 
 #define STATIC_MAX_BYTES ((size_t)8 << 20)
@@ -133,23 +133,12 @@ void ds_route_static(ds_http_response *res, const ds_request *req)
 
 void ds_route_key_create(ds_http_response *res, const ds_request *req)
 {
-    static const char *const keys[] = {"role", "platform", NULL};
     ds_error err;
     ds_error_clear(&err);
     cJSON *request = NULL, *out = NULL;
     const char *role = NULL, *platform = NULL;
     char key[DS_AUTH_KEY_LEN + 1];
-    int rc = ds_request_json(&request, req, &err);
-    if (!rc)
-        rc = ds_json_expect_object(request, "", &err);
-    if (!rc)
-        rc = ds_json_only_keys(request, "", keys, &err);
-    if (!rc)
-        rc = ds_json_string(&role, request, "", "role", DS_JSON_REQUIRED, &err);
-    if (!rc) {
-        rc = ds_json_string(&platform, request, "", "platform", DS_JSON_OPTIONAL, &err);
-        rc = rc == DS_JSON_ABSENT ? 0 : rc;
-    }
+    int rc = ds_request_string_pair(&request, &role, &platform, req, "role", "platform", &err);
     if (!rc)
         rc = ds_auth_create_key(key, NULL, req->slot->db, role, platform, &err);
     if (rc) {

@@ -17,6 +17,7 @@
 #include "data/policy_store.h"
 #include "pricing/assets.h"
 #include "pricing/quote.h"
+#include "web/request_fields.h"
 #include "web/routes.h"
 
 static int check_platform(const ds_request *req, const cJSON *obj, const char *parent,
@@ -119,22 +120,11 @@ void ds_route_quote_get(ds_http_response *res, const ds_request *req)
 
 void ds_route_policy_create(ds_http_response *res, const ds_request *req)
 {
-    static const char *const keys[] = {"quote_id", "log", NULL};
     ds_error err;
     ds_error_clear(&err);
     cJSON *request = NULL, *policy = NULL;
     const char *quote_id = NULL, *log = NULL;
-    int rc = ds_request_json(&request, req, &err);
-    if (!rc)
-        rc = ds_json_expect_object(request, "", &err);
-    if (!rc)
-        rc = ds_json_only_keys(request, "", keys, &err);
-    if (!rc)
-        rc = ds_json_string(&quote_id, request, "", "quote_id", DS_JSON_REQUIRED, &err);
-    if (!rc) {
-        rc = ds_json_string(&log, request, "", "log", DS_JSON_OPTIONAL, &err);
-        rc = rc == DS_JSON_ABSENT ? 0 : rc;
-    }
+    int rc = ds_request_string_pair(&request, &quote_id, &log, req, "quote_id", "log", &err);
     if (!rc) {
         /* Only insurers bind (see routes.c); the quote must exist for them. */
         rc = ds_bind(&policy, req->slot->db, quote_id, log, &err);
