@@ -9,27 +9,7 @@ set -u
 dsure=$1
 src=$2
 models=$src/tests/data/models
-failures=0
-
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-
-# expect_error EXIT_CODE STDERR_SUBSTRING -- ARGS...: runs dsure ARGS and checks the exit code,
-# a single stderr line containing the substring, and an empty stdout.
-expect_error() {
-    local want_rc=$1 want_msg=$2
-    shift 3
-    "$dsure" "$@" > out.txt 2> err.txt
-    local rc=$?
-    [ "$rc" -eq "$want_rc" ] || fail "dsure $*: exit $rc, want $want_rc ($(cat err.txt))"
-    [ ! -s out.txt ] || fail "dsure $*: printed on stdout: $(head -c 200 out.txt)"
-    local lines
-    lines=$(wc -l < err.txt)
-    [ "$lines" -eq 1 ] || fail "dsure $*: $lines lines on stderr: $(cat err.txt)"
-    grep -qF -- "$want_msg" err.txt || fail "dsure $*: stderr \"$(cat err.txt)\" lacks \"$want_msg\""
-}
+. "$src/tests/lib/cli_common.sh"
 
 # The contract's keys, in order, at the top level of a pretty-printed result.
 keys_of() {
@@ -114,8 +94,4 @@ for word in "Monte Carlo" Panjer FFT "VaR 99.5%" "TVaR 99%"; do
     grep -qF "$word" demo.txt || fail "dsure demo: no \"$word\" in its output"
 done
 
-if [ "$failures" -ne 0 ]; then
-    echo "aggregate_cli: $failures failure(s)" >&2
-    exit 1
-fi
-echo "aggregate_cli: ok"
+finish

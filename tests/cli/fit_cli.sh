@@ -11,36 +11,7 @@ set -u
 dsure=$1
 src=$2
 data=$src/tests/data/incidents
-failures=0
-
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-
-# expect_error EXIT_CODE STDERR_SUBSTRING -- ARGS...
-expect_error() {
-    local want_rc=$1 want_msg=$2
-    shift 3
-    "$dsure" "$@" > out.txt 2> err.txt
-    local rc=$?
-    [ "$rc" -eq "$want_rc" ] || fail "dsure $*: exit $rc, want $want_rc ($(cat err.txt))"
-    [ ! -s out.txt ] || fail "dsure $*: printed on stdout: $(head -c 200 out.txt)"
-    local lines
-    lines=$(wc -l < err.txt)
-    [ "$lines" -eq 1 ] || fail "dsure $*: $lines lines on stderr: $(cat err.txt)"
-    grep -qF -- "$want_msg" err.txt || fail "dsure $*: stderr \"$(cat err.txt)\" lacks \"$want_msg\""
-}
-
-# expect_ok OUTFILE -- ARGS...: exit 0, nothing on stderr.
-expect_ok() {
-    local out=$1
-    shift 2
-    "$dsure" "$@" > "$out" 2> err.txt
-    local rc=$?
-    [ "$rc" -eq 0 ] || fail "dsure $*: exit $rc ($(cat err.txt))"
-    [ ! -s err.txt ] || fail "dsure $*: wrote on stderr: $(cat err.txt)"
-}
+. "$src/tests/lib/cli_common.sh"
 
 # Top-level keys, in order, of a pretty-printed result.
 keys_of() {
@@ -52,7 +23,7 @@ has() {
 }
 
 # --- fit: dsure JSON ----------------------------------------------------------------------
-expect_ok json.out -- fit "$data/history.json"
+expect_ok_into json.out -- fit "$data/history.json"
 want="n history_years window counts target truncation frequency severity skipped "
 [ "$(keys_of json.out)" = "$want" ] || fail "fit keys: $(keys_of json.out)"
 has json.out '"n":	7,'
@@ -71,14 +42,14 @@ has json.out '"best":	"poisson"'
 has json.out '"incident":	"incidents[7]"'
 
 # --- the same history as CSV: identical fits (everything before "skipped") ------------------
-expect_ok csv.out -- fit "$data/history.csv" --years 6 --truncation 1000
+expect_ok_into csv.out -- fit "$data/history.csv" --years 6 --truncation 1000
 sed '/"skipped"/,$d' json.out > json.head
 sed '/"skipped"/,$d' csv.out > csv.head
 cmp -s json.head csv.head || fail "CSV and JSON fits differ: $(diff json.head csv.head | head -5)"
 has csv.out '"incident":	"line 7"'
 
 # --- records -----------------------------------------------------------------------------
-expect_ok rec.out -- fit "$data/history.json" --target records
+expect_ok_into rec.out -- fit "$data/history.json" --target records
 has rec.out '"target":	"records"'
 has rec.out '"truncation":	0,'
 grep -A1 '"severity"' rec.out | grep -qF '"n":	5' || fail "records: severity n is not 5"
@@ -93,7 +64,7 @@ awk 'BEGIN {
         printf "%d-%02d-15,exfiltration,%d,%.2f\n", year, 1 + i % 12, i * 10, loss
     }
 }' > big.csv
-expect_ok big.out -- fit big.csv
+expect_ok_into big.out -- fit big.csv
 has big.out '"n":	600,'
 has big.out '"history_years":	10,'
 has big.out '"dist":	"gpd"'
@@ -102,16 +73,16 @@ has big.out '"exceedances":	60'
 grep -q '"best":	"gpd"' big.out && fail "gpd (tail only) must not be best"
 
 # --- VERIS directory ----------------------------------------------------------------------
-expect_ok veris.out -- fit "$src/tests/data/veris"
+expect_ok_into veris.out -- fit "$src/tests/data/veris"
 has veris.out '"currency":	"USD"'
 has veris.out '"n":	5,'
 [ "$(grep -c '"reason":' veris.out)" -eq 5 ] || fail "veris: expected 5 skipped incidents"
 has veris.out 'impact.iso_currency_code: EUR differs from USD'
 has veris.out 'timeline.incident.year: required field is missing'
-expect_ok veris1.out -- fit "$src/tests/data/veris/b_array.json" --format veris --target records
+expect_ok_into veris1.out -- fit "$src/tests/data/veris/b_array.json" --format veris --target records
 has veris1.out '"n":	3,'
 # one usable amount: the frequency fit stands, the severity says why it has no candidates
-expect_ok veris2.out -- fit "$src/tests/data/veris/b_array.json"
+expect_ok_into veris2.out -- fit "$src/tests/data/veris/b_array.json"
 has veris2.out '"best":	null'
 has veris2.out '"error":	"losses: need at least 2 values, got 1"'
 
@@ -132,7 +103,7 @@ expect_error 66 'nope.json' -- fit "$data/nope.json"
 [ $? -eq 64 ] || fail "fit --years 0: exit is not 64"
 
 # --- credibility --------------------------------------------------------------------------
-expect_ok cred.out -- credibility "$data/credibility.csv"
+expect_ok_into cred.out -- credibility "$data/credibility.csv"
 want="model collective within_variance between_variance overall_mean groups "
 [ "$(keys_of cred.out)" = "$want" ] || fail "credibility keys: $(keys_of cred.out)"
 has cred.out '"model":	"buhlmann-straub"'
@@ -146,8 +117,4 @@ expect_error 65 'groups: need at least two groups, got 1' -- \
 expect_error 65 'header: missing column "group"' -- credibility "$data/missing_column.csv"
 expect_error 66 'nope.csv' -- credibility "$data/nope.csv"
 
-if [ "$failures" -ne 0 ]; then
-    echo "$failures failure(s)" >&2
-    exit 1
-fi
-echo "fit_cli: all checks passed"
+finish

@@ -16,12 +16,8 @@
 #     index or size, 66 missing database, log or input file, 74 a file that is not a database.
 set -u
 dsure=$1
-failures=0
-
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+src=$2
+. "$src/tests/lib/cli_common.sh"
 
 # expect_rc EXIT_CODE STDERR_SUBSTRING -- ARGS...
 expect_rc() {
@@ -32,16 +28,6 @@ expect_rc() {
     [ "$rc" -eq "$want_rc" ] || fail "dsure $*: exit $rc, want $want_rc ($(cat err.txt))"
     [ "$want_rc" -eq 0 ] || [ ! -s out.txt ] || fail "dsure $*: printed on stdout: $(head -c 200 out.txt)"
     grep -qF -- "$want_msg" err.txt || fail "dsure $*: stderr \"$(cat err.txt)\" lacks \"$want_msg\""
-}
-
-# ok OUTFILE -- ARGS...: exit 0, nothing on stderr.
-ok() {
-    local out=$1
-    shift 2
-    "$dsure" "$@" > "$out" 2> err.txt
-    local rc=$?
-    [ "$rc" -eq 0 ] || fail "dsure $*: exit $rc ($(cat err.txt))"
-    [ ! -s err.txt ] || fail "dsure $*: stderr: $(cat err.txt)"
 }
 
 # json FILE EXPR: evaluates a Python expression on the JSON document j.
@@ -55,13 +41,13 @@ ORIGIN=ledger.example-platform.cn/P-001
 
 # --- missing database, init --------------------------------------------------------------
 expect_rc 66 "no such database" -- ledger root
-ok init0.json -- init
+expect_ok_into init0.json -- init
 [ "$(json init0.json 'j["log"] is None and j["schema_version"] >= 1')" = True ] ||
     fail "init without --origin: $(cat init0.json)"
 expect_rc 66 "holds no log" -- ledger root
 expect_rc 64 "--key: needs --origin" -- init --key x.key
 
-ok init.json -- init --origin "$ORIGIN"
+expect_ok_into init.json -- init --origin "$ORIGIN"
 key=$(json init.json 'j["log"]["key"]')
 [ "$key" = "$PWD/ledger.db.ledger.example-platform.cn_P-001.key" ] || fail "default key path: $key"
 [ -f "$key" ] || fail "no key file $key"
@@ -83,7 +69,7 @@ cat > batch1.jsonl <<'EOF'
 {"asset": "A1", "type": "asset.graded", "ts": "2027-01-03T00:00:00Z", "grade": "important"}
 {"type": "flow", "ts": "2027-01-04T00:00:00Z", "asset": "A1", "from": "plant", "to": "cloud", "records": 1200, "purpose": "backup"}
 EOF
-ok app1.json -- ledger append batch1.jsonl
+expect_ok_into app1.json -- ledger append batch1.jsonl
 [ "$(json app1.json '(j["first_index"], j["size"])')" = "(0, 3)" ] || fail "append 1: $(cat app1.json)"
 cat > batch2.json <<'EOF'
 [{"type": "asset.records", "ts": "2027-02-01T00:00:00Z", "asset": "A1", "records": 180000},
@@ -92,9 +78,9 @@ cat > batch2.json <<'EOF'
  {"type": "asset.graded", "ts": "2027-03-02T00:00:00Z", "asset": "A1", "grade": "core"},
  {"type": "flow", "ts": "2027-03-03T00:00:00Z", "asset": "A1", "from": "cloud", "to": "partner", "records": 7, "purpose": "support"}]
 EOF
-ok app2.json -- ledger append - < batch2.json
+expect_ok_into app2.json -- ledger append - < batch2.json
 [ "$(json app2.json '(j["first_index"], j["size"])')" = "(3, 7)" ] || fail "append 2: $(cat app2.json)"
-ok root7.json -- ledger root
+expect_ok_into root7.json -- ledger root
 
 # An invalid record on line 2 refuses the whole batch.
 printf '%s\n%s\n' '{"type": "asset.graded", "ts": "2027-04-01T00:00:00Z", "asset": "A2", "grade": "core"}' \
@@ -105,7 +91,7 @@ expect_rc 65 "records[0].grade" -- ledger append bad.json
 printf '{"type": "asset.graded",\n' > broken.jsonl
 expect_rc 65 "line 1" -- ledger append broken.jsonl
 expect_rc 66 "nosuchfile.jsonl" -- ledger append nosuchfile.jsonl
-ok root7b.json -- ledger root
+expect_ok_into root7b.json -- ledger root
 cmp -s root7.json root7b.json || fail "a refused batch changed the root"
 
 # --- independent RFC 9162 computation -----------------------------------------------------
@@ -157,16 +143,16 @@ EOF
 # Every root, proof and consistency proof for the sizes below, checked in one Python run.
 rm -f rfc_*.json
 for size in 1 2 3 5 7; do
-    ok rfc_root_$size.json -- ledger root --size $size
+    expect_ok_into rfc_root_$size.json -- ledger root --size $size
     for ((i = 0; i < size; i++)); do
-        ok rfc_prove_${i}_$size.json -- ledger prove --index $i --size $size
+        expect_ok_into rfc_prove_${i}_$size.json -- ledger prove --index $i --size $size
     done
     for ((m = 0; m <= size; m++)); do
-        ok rfc_cons_${m}_$size.json -- ledger consistency --from $m --to $size
+        expect_ok_into rfc_cons_${m}_$size.json -- ledger consistency --from $m --to $size
     done
 done
 [ "$(python3 rfc9162.py)" = "checked 46 bad 0" ] || fail "RFC 9162 check: $(python3 rfc9162.py)"
-ok p.json -- ledger prove --index 6
+expect_ok_into p.json -- ledger prove --index 6
 [ "$(json p.json 'j["size"]')" = 7 ] || fail "prove defaults to the log size"
 expect_rc 65 "index" -- ledger prove --index 7
 expect_rc 65 "size" -- ledger prove --index 0 --size 8
@@ -182,16 +168,16 @@ expect_rc 64 "--from" -- ledger sync
 mkdir -p elsewhere
 (cd elsewhere && "$dsure" --db ../ledger.db ledger checkpoint > ../cp0.txt 2> ../err.txt) ||
     fail "checkpoint from another directory: $(cat err.txt)"
-ok cp.txt -- ledger checkpoint
+expect_ok_into cp.txt -- ledger checkpoint
 [ "$(sed -n 1p cp.txt)" = "$ORIGIN" ] || fail "checkpoint origin: $(cat cp.txt)"
 [ "$(sed -n 2p cp.txt)" = 7 ] || fail "checkpoint size: $(cat cp.txt)"
 root_b64=$(python3 -c "import json,base64; print(base64.b64encode(bytes.fromhex(json.load(open('root7.json'))['root'])).decode())")
 [ "$(sed -n 3p cp.txt)" = "$root_b64" ] || fail "checkpoint root: $(cat cp.txt)"
 [ -z "$(sed -n 4p cp.txt)" ] || fail "checkpoint: no blank line after the body"
 sed -n 5p cp.txt | grep -q "^— $ORIGIN " || fail "checkpoint signature line: $(sed -n 5p cp.txt)"
-ok k.txt -- ledger key
+expect_ok_into k.txt -- ledger key
 [ "$(cat k.txt)" = "$vkey" ] || fail "ledger key: $(cat k.txt), init said $vkey"
-ok v.json -- ledger verify
+expect_ok_into v.json -- ledger verify
 [ "$(json v.json '(j["ok"], j["size"], j["checkpoints"])')" = "(True, 7, 2)" ] ||
     fail "verify: $(cat v.json)"
 
@@ -228,21 +214,17 @@ restore
 sql "UPDATE checkpoints SET root = zeroblob(32)"
 expect_rc 1 "checkpoint 1" -- ledger verify
 restore
-ok v.json -- ledger verify
+expect_ok_into v.json -- ledger verify
 
 # --- several logs, bad databases -----------------------------------------------------------
-ok init2.json -- init --origin other/log --key other.key
+expect_ok_into init2.json -- init --origin other/log --key other.key
 expect_rc 64 "--log" -- ledger root
-ok r.json -- ledger root --log other/log
+expect_ok_into r.json -- ledger root --log other/log
 [ "$(json r.json 'j["size"]')" = 0 ] || fail "second log: $(cat r.json)"
-ok r.json -- ledger root --log "$ORIGIN"
+expect_ok_into r.json -- ledger root --log "$ORIGIN"
 cmp -s r.json root7.json || fail "--log $ORIGIN root differs"
 expect_rc 66 "no log named" -- ledger root --log no/such/log
 head -c 4096 /dev/urandom > bad.db
 expect_rc 74 "bad.db" -- --db bad.db ledger root
 
-if [ "$failures" -ne 0 ]; then
-    echo "$failures failure(s)" >&2
-    exit 1
-fi
-echo "ledger_cli: all checks passed"
+finish

@@ -15,12 +15,7 @@ DSURE=$1
 SRC=$2
 DATA=$SRC/tests/data/merkle
 LEAVES=$DATA/ct_8_leaves.txt
-failures=0
-
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. "$SRC/tests/lib/cli_common.sh"
 
 # expect_json EXPECTED ARGS...: exit 0 and stdout equal to EXPECTED once whitespace is removed.
 expect_json() {
@@ -184,8 +179,4 @@ expect_exit 64 "--size: must be a non-negative integer" merkle root --leaves "$L
 expect_exit 64 "needs a value" merkle root --leaves
 expect_exit 64 "unexpected argument" merkle root --leaves "$LEAVES" extra
 
-if [ "$failures" -ne 0 ]; then
-    echo "$failures failure(s)" >&2
-    exit 1
-fi
-echo "merkle_cli: all checks passed"
+finish

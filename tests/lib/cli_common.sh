@@ -30,6 +30,17 @@ expect_ok() {
     return $rc
 }
 
+# expect_ok_into OUTFILE -- ARGS...: runs dsure ARGS into OUTFILE (stderr into err.txt) and checks
+# it exits 0 with nothing on stderr.
+expect_ok_into() {
+    local out=$1
+    shift 2
+    "$dsure" "$@" > "$out" 2> err.txt
+    local rc=$?
+    [ "$rc" -eq 0 ] || fail "dsure $*: exit $rc ($(cat err.txt))"
+    [ ! -s err.txt ] || fail "dsure $*: wrote on stderr: $(cat err.txt)"
+}
+
 # json_get FILE EXPRESSION: prints a value of a JSON file (python3's json module).
 json_get() {
     python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"
