@@ -25,6 +25,7 @@
 #include "data/json_in.h"
 #include "pricing/quote.h"
 #include "tests/ds_test.h"
+#include "tests/lib/design_example.h"
 
 #define FIX_ORIGIN "ledger.test.cn/P-001"
 
@@ -40,17 +41,8 @@ typedef struct fixture {
 
 static cJSON *fix_request(void)
 {
-    char *text;
-    size_t len;
-    ds_error err;
-    CU_ASSERT_FATAL(ds_file_read(&text, &len,
-                                 DSURE_SOURCE_DIR "/tests/data/quotes/design-example.json",
-                                 1 << 20, &err) == 0);
-    cJSON *root = NULL;
-    CU_ASSERT_FATAL(ds_json_parse(&root, text, len, "example", &err) == 0);
-    free(text);
+    cJSON *root = ds_test_design_example(2000);
     cJSON *options = cJSON_GetObjectItem(root, "options");
-    cJSON_ReplaceItemInObject(options, "sims", cJSON_CreateNumber(2000));
     cJSON_ReplaceItemInObject(options, "what_if", cJSON_CreateFalse());
     cJSON *coverages = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "cover"), "coverages");
     cJSON_DeleteItemFromArray(coverages, cJSON_GetArraySize(coverages) - 1); /* ENO */

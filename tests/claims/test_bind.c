@@ -15,20 +15,12 @@
 #include "data/json_in.h"
 #include "pricing/quote.h"
 #include "tests/ds_test.h"
+#include "tests/lib/design_example.h"
 
 static cJSON *example_request(void)
 {
-    char *text;
-    size_t len;
-    ds_error err;
-    CU_ASSERT_FATAL(ds_file_read(&text, &len,
-                                 DSURE_SOURCE_DIR "/tests/data/quotes/design-example.json",
-                                 1 << 20, &err) == 0);
-    cJSON *root = NULL;
-    CU_ASSERT_FATAL(ds_json_parse(&root, text, len, "example", &err) == 0);
-    free(text);
+    cJSON *root = ds_test_design_example(2000);
     cJSON *options = cJSON_GetObjectItem(root, "options");
-    cJSON_ReplaceItemInObject(options, "sims", cJSON_CreateNumber(2000));
     cJSON_ReplaceItemInObject(options, "what_if", cJSON_CreateFalse());
     return root;
 }

@@ -18,23 +18,13 @@
 #include "data/json_in.h"
 #include "pricing/quote.h"
 #include "tests/ds_test.h"
+#include "tests/lib/design_example.h"
 
 #define SIMS 20000
 
 static cJSON *example(void)
 {
-    char *text;
-    size_t len;
-    ds_error err;
-    CU_ASSERT_FATAL(ds_file_read(&text, &len,
-                                 DSURE_SOURCE_DIR "/tests/data/quotes/design-example.json",
-                                 1 << 20, &err) == 0);
-    cJSON *root = NULL;
-    CU_ASSERT_FATAL(ds_json_parse(&root, text, len, "example", &err) == 0);
-    free(text);
-    cJSON *options = cJSON_GetObjectItem(root, "options");
-    cJSON_ReplaceItemInObject(options, "sims", cJSON_CreateNumber(SIMS));
-    return root;
+    return ds_test_design_example(SIMS);
 }
 
 static cJSON *quote_of(const cJSON *request)
