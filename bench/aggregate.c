@@ -38,6 +38,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "actuarial/aggregate.h"
+#include "tests/lib/poisson_lognormal.h"
 
 static double now_s(void)
 {
@@ -64,18 +65,6 @@ static void timing_keep_best(timing *best, double wall, double cpu)
         best->wall = wall;
     if (cpu < best->cpu)
         best->cpu = cpu;
-}
-
-static void model_init(ds_agg_model *m)
-{
-    memset(m, 0, sizeof *m);
-    m->freq.family = DS_FREQ_POISSON;
-    m->freq.lambda = 3;
-    m->sev.family = DS_SEV_LOGNORMAL;
-    m->sev.u.lognormal.meanlog = 10;
-    m->sev.u.lognormal.sdlog = 1.5;
-    ds_agg_terms_none(&m->terms);
-    ds_agg_measures_default(&m->measures);
 }
 
 static void die(const char *what, const ds_error *err)
@@ -206,7 +195,7 @@ int main(int argc, char **argv)
     }
     gsl_set_error_handler_off();
     ds_agg_model m;
-    model_init(&m);
+    ds_test_poisson_lognormal(&m);
     double *years = malloc(sims * sizeof *years);
     if (!years) {
         fprintf(stderr, "bench_aggregate: out of memory\n");

@@ -15,6 +15,7 @@
 #include "actuarial/aggregate.h"
 #include "actuarial/discretize.h"
 #include "tests/ds_test.h"
+#include "tests/lib/poisson_lognormal.h"
 
 static ds_sev exponential(double rate)
 {
@@ -173,16 +174,9 @@ static void test_discretize__options_are_checked_by_field(void)
 
 static void limited_model(ds_agg_model *m)
 {
-    memset(m, 0, sizeof *m);
-    m->freq.family = DS_FREQ_POISSON;
-    m->freq.lambda = 3;
-    m->sev.family = DS_SEV_LOGNORMAL;
-    m->sev.u.lognormal.meanlog = 10;
-    m->sev.u.lognormal.sdlog = 1.5;
-    ds_agg_terms_none(&m->terms);
+    ds_test_poisson_lognormal(m);
     m->terms.deductible = 50000;
     m->terms.limit = 1950000;
-    ds_agg_measures_default(&m->measures);
 }
 
 static void test_discretize__auto_span_puts_the_limit_on_the_lattice(void)

@@ -15,17 +15,11 @@
 #include "actuarial/aggregate.h"
 #include "actuarial/discretize.h"
 #include "tests/ds_test.h"
+#include "tests/lib/poisson_lognormal.h"
 
 static void base_model(ds_agg_model *m)
 {
-    memset(m, 0, sizeof *m);
-    m->freq.family = DS_FREQ_POISSON;
-    m->freq.lambda = 3;
-    m->sev.family = DS_SEV_LOGNORMAL;
-    m->sev.u.lognormal.meanlog = 10;
-    m->sev.u.lognormal.sdlog = 1.5;
-    ds_agg_terms_none(&m->terms);
-    ds_agg_measures_default(&m->measures);
+    ds_test_poisson_lognormal(m);
 }
 
 /* Max |g_fft - g_panjer| over the first n of a 2n transform of the model's discretisation. */
