@@ -4,7 +4,8 @@
  *
  * This is storage only: it never hashes, validates or signs. claims/ledger.c holds the rules
  * (what an entry is, how nodes are derived, when a size is trusted). Statements are prepared once
- * per store and reset after each use, so an append costs a bind and a step per row.
+ * per store and reset after each use; appends insert 64 rows per statement (_put_entries,
+ * _put_nodes), so a row costs its binds and a 64th of a statement run.
  *
  * Node reads (ds_ledger_store_node) go through a cache (ledger_store.c explains its layout;
  * at most about 70 MiB). Stored hashes are immutable once committed (the log is append-only), so
@@ -14,7 +15,7 @@
  * `ledger verify` never reads through the cache.
  *
  * The store sets two limits on its connection: mmap_size (1 GiB of address space, so random
- * reads need no system call) and cache_size (64 MiB of pages).
+ * reads need no system call) and cache_size (8 MiB of pages).
  *
  * Errors: DS_EIO naming the database path (SQLite failures), DS_ENOTFOUND for a missing log or
  * row, DS_ECONFLICT for an origin that already exists, DS_ENOMEM.
