@@ -9,15 +9,6 @@
 
 #include <sqlite3.h>
 
-static char *dup_string(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *copy = malloc(n);
-    if (copy)
-        memcpy(copy, s, n);
-    return copy;
-}
-
 void ds_replica_clear(ds_replica *r)
 {
     if (!r)
@@ -41,8 +32,8 @@ int ds_replica_store_read(ds_db *db, int64_t log_id, ds_replica *out, ds_error *
         const char *url = (const char *)sqlite3_column_text(st, 0);
         const char *key = (const char *)sqlite3_column_text(st, 1);
         out->has_row = 1;
-        if (!(out->source_url = dup_string(url ? url : "")) ||
-            !(out->pinned_key = dup_string(key ? key : "")))
+        if (!(out->source_url = strdup(url ? url : "")) ||
+            !(out->pinned_key = strdup(key ? key : "")))
             rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
     } else if (step != SQLITE_DONE) {
         rc = ds_db_error(db, err, "reading replicas");
@@ -67,7 +58,7 @@ int ds_replica_store_find_by_url(ds_db *db, const char *source_url, char **first
     sqlite3_bind_text(st, 1, source_url, -1, SQLITE_STATIC);
     int rc = 0, n = 0, step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n++ == 0 && !(*first = dup_string((const char *)sqlite3_column_text(st, 0))))
+        if (n++ == 0 && !(*first = strdup((const char *)sqlite3_column_text(st, 0))))
             rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
     }
     if (!rc && step != SQLITE_DONE)
