@@ -127,24 +127,26 @@ static ds_merkle_mem *memory_tree(size_t n)
     return mem;
 }
 
-static void test_ledger__roots_and_proofs_agree_with_memory_tree_for_every_size(void)
+/* Appends n records to a fresh log in batches from next_batch, then compares every root, every
+ * inclusion proof and every consistency proof for every size with the in-memory tree, and checks
+ * the audit's node count: a log of n leaves has sum_{l>=1} floor(n / 2^l) complete subtrees. */
+static void check_agreement(const char *db_path, const char *key_path, size_t n_total,
+                            size_t (*next_batch)(size_t batch))
 {
-    const char *db_path = "agree.db", *key_path = "agree.key";
     ds_db *db = fresh_db(db_path, key_path);
     ds_ledger *lg = NULL;
     ds_error err;
     CU_ASSERT_FATAL(ds_ledger_open(&lg, db, NULL, &err) == 0);
-    /* Irregular batch sizes: frontiers of many shapes are loaded back from the database. */
-    size_t n = 0, batch = 1;
-    while (n < N_AGREE) {
-        size_t k = batch < N_AGREE - n ? batch : N_AGREE - n;
+    size_t n = 0, batch = next_batch(0);
+    while (n < n_total) {
+        size_t k = batch < n_total - n ? batch : n_total - n;
         append_records(lg, n, k);
         n += k;
-        batch = batch * 3 % 17 + 1;
+        batch = next_batch(batch);
     }
-    ds_merkle_mem *mem = memory_tree(N_AGREE);
+    ds_merkle_mem *mem = memory_tree(n_total);
     int mismatches = 0;
-    for (uint64_t size = 0; size <= N_AGREE; size++) {
+    for (uint64_t size = 0; size <= n_total; size++) {
         uint8_t want[32], got[32];
         CU_ASSERT_FATAL(ds_merkle_root(want, size, ds_merkle_mem_node, mem, &err) == 0);
         CU_ASSERT_FATAL(ds_ledger_root(lg, size, got, &err) == 0);
@@ -172,16 +174,38 @@ static void test_ledger__roots_and_proofs_agree_with_memory_tree_for_every_size(
     CU_ASSERT_EQUAL(mismatches, 0);
     ds_ledger_verify_report report;
     CU_ASSERT(ds_ledger_verify(lg, &report, &err) == 0);
-    CU_ASSERT_EQUAL(report.size, N_AGREE);
-    /* A log of n leaves has sum_{l>=1} floor(n / 2^l) complete subtrees above the leaves. */
+    CU_ASSERT_EQUAL(report.size, n_total);
     uint64_t want_nodes = 0;
-    for (uint64_t s = N_AGREE >> 1; s; s >>= 1)
+    for (uint64_t s = n_total >> 1; s; s >>= 1)
         want_nodes += s;
     CU_ASSERT_EQUAL(report.n_nodes, want_nodes);
     ds_merkle_mem_free(mem);
     ds_ledger_free(lg);
     ds_db_close(db);
     remove_files(db_path, key_path);
+}
+
+/* Irregular batch sizes 1..17: frontiers of many shapes are loaded back from the database. */
+static size_t irregular_batch(size_t batch)
+{
+    return batch == 0 ? 1 : batch * 3 % 17 + 1;
+}
+
+static void test_ledger__roots_and_proofs_agree_with_memory_tree_for_every_size(void)
+{
+    check_agreement("agree.db", "agree.key", N_AGREE, irregular_batch);
+}
+
+/* Batches of 64 rows and more go through the multi-row INSERT statements; 65, 130 and 200 also
+ * leave partial statements and frontiers that cross a statement's end. */
+static size_t large_batch(size_t batch)
+{
+    return batch == 0 ? 65 : batch == 65 ? 130 : 200;
+}
+
+static void test_ledger__batches_of_64_or_more_agree_with_memory_tree(void)
+{
+    check_agreement("agree_large.db", "agree_large.key", 400, large_batch);
 }
 
 /*
@@ -924,6 +948,8 @@ static void test_ledger__rewritten_history_fails_consistency_with_old_checkpoint
 static const ds_test_case tests[] = {
     {"test_ledger__roots_and_proofs_agree_with_memory_tree_for_every_size",
      test_ledger__roots_and_proofs_agree_with_memory_tree_for_every_size},
+    {"test_ledger__batches_of_64_or_more_agree_with_memory_tree",
+     test_ledger__batches_of_64_or_more_agree_with_memory_tree},
     {"test_ledger__proofs_stay_right_while_the_log_grows",
      test_ledger__proofs_stay_right_while_the_log_grows},
     {"test_ledger__node_cache_keeps_logs_apart", test_ledger__node_cache_keeps_logs_apart},
