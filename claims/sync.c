@@ -70,17 +70,13 @@ static void utc_now(char buf[32])
 /* ---------------------------------------------------------------------------------------- */
 /* The replicas table                                                                        */
 
-/* The origin of the one replica recorded with source_url (malloc'd into *out). */
+/* The origin of the one replica recorded with source_url (malloc'd into *out; NULL when
+ * there is none yet). */
 static int find_replica_by_url(ds_db *db, const char *source_url, char **out, ds_error *err)
 {
     int n = 0;
     int rc = ds_replica_store_find_by_url(db, source_url, out, &n, err);
-    if (!rc && n == 0)
-        rc = ds_error_set(err, DS_EUSAGE, "--key",
-                          "required on the first sync of a log (no replica from %s yet; the "
-                          "remote does not publish its verifier key)",
-                          source_url);
-    else if (!rc && n > 1)
+    if (!rc && n > 1)
         rc = ds_error_set(err, DS_EUSAGE, "--log",
                           "the database follows several logs from %s: name one", source_url);
     if (rc) {
@@ -493,7 +489,64 @@ static int read_local(local_state *l, ds_db *db, ds_ledger_store *store, const c
     return 0;
 }
 
-/* Decides the origin to follow and the verifier key text to trust (borrowed or *owned). */
+/* The log name stored after the key text by fetch_remote_key. */
+static const char *remote_key_name(const char *key)
+{
+    return key + strlen(key) + 1;
+}
+
+/*
+ * GETs the remote's verifier key (GET /v1/ledger/key[?log=origin]) into *out (malloc'd, the key
+ * line without its newline, followed by a second string: its name, for remote_key_name). The
+ * key is checked to be a verifier key, and of origin when one is named.
+ */
+static int fetch_remote_key(char **out, const ds_sync_transport *transport, const char *origin,
+                            ds_error *err)
+{
+    *out = NULL;
+    char target[1200], *escaped = NULL, *body = NULL;
+    size_t len = 0;
+    int rc = 0;
+    if (origin && (rc = ds_http_escape(&escaped, origin, err)))
+        return rc;
+    snprintf(target, sizeof target, "/v1/ledger/key%s%s", escaped ? "?log=" : "",
+             escaped ? escaped : "");
+    free(escaped);
+    if ((rc = remote_get(transport, target, &body, &len, err)))
+        return rc;
+    while (len > 0 && (body[len - 1] == '\n' || body[len - 1] == '\r'))
+        body[--len] = '\0';
+    ds_verifier *v = NULL;
+    if (strlen(body) != len || (rc = ds_verifier_parse(&v, body, err))) {
+        free(body);
+        return ds_error_set(err, DS_EINVAL, "remote", "%s: not a verifier key", target);
+    }
+    const char *name = ds_verifier_name(v);
+    if (origin && strcmp(name, origin) != 0) {
+        rc = ds_error_set(err, DS_EMISMATCH, "remote",
+                          "%s: the published key names \"%s\", not the log \"%s\"", target, name,
+                          origin);
+    } else {
+        size_t name_len = strlen(name);
+        char *both = realloc(body, len + 1 + name_len + 1);
+        if (!both) {
+            rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+        } else {
+            body = both;
+            memcpy(body + len + 1, name, name_len + 1);
+        }
+    }
+    ds_verifier_free(v);
+    if (rc) {
+        free(body);
+        return rc;
+    }
+    *out = body;
+    return 0;
+}
+
+/* Decides the origin to follow (borrowed or *owned); NULL when only the remote can tell:
+ * a first sync with neither --log nor --key. */
 static int choose_origin(char **owned_origin, const char **origin, ds_db *db,
                          const ds_sync_options *opts, const char *source_url, ds_error *err)
 {
@@ -526,8 +579,8 @@ static int choose_origin(char **owned_origin, const char **origin, ds_db *db,
 
 /* Writes the staged entries, the checkpoint and the replica row in one transaction. */
 static int commit(ds_db *db, ds_ledger_store *store, local_state *l, const char *origin,
-                  const char *key, int is_repin, const char *source_url, const staged *st,
-                  const ds_checkpoint *cp, const char *note, ds_error *err)
+                  const char *key, const char *trust, int is_repin, const char *source_url,
+                  const staged *st, const ds_checkpoint *cp, const char *note, ds_error *err)
 {
     char now[32];
     utc_now(now);
@@ -570,7 +623,7 @@ static int commit(ds_db *db, ds_ledger_store *store, local_state *l, const char 
     if (!rc && is_repin)
         rc = ds_replica_store_set_log_key(db, log_id, key, err);
     if (!rc)
-        rc = ds_replica_store_write(db, log_id, source_url, key, now, err);
+        rc = ds_replica_store_write(db, log_id, source_url, key, trust, now, err);
     if (!rc)
         rc = ds_ledger_store_commit(store, err);
     else
@@ -606,6 +659,7 @@ int ds_sync_run(ds_sync_result *out, ds_db *db, const ds_sync_options *opts,
 
     char *source_url = normal_url(opts->source_url);
     char *owned_origin = NULL, *escaped = NULL, *log_q = NULL, *note = NULL;
+    char *remote_key = NULL;
     const char *origin = NULL;
     ds_ledger_store *store = NULL;
     ds_verifier *verifier = NULL;
@@ -618,8 +672,15 @@ int ds_sync_run(ds_sync_result *out, ds_db *db, const ds_sync_options *opts,
         rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
         goto out;
     }
-    if ((rc = choose_origin(&owned_origin, &origin, db, opts, source_url, err)) ||
-        (rc = ds_ledger_store_new(&store, db, err)) ||
+    if ((rc = choose_origin(&owned_origin, &origin, db, opts, source_url, err)))
+        goto out;
+    if (!origin) {
+        /* First sync with nothing named: the remote's default log, under its published key. */
+        if ((rc = fetch_remote_key(&remote_key, transport, NULL, err)))
+            goto out;
+        origin = remote_key_name(remote_key);
+    }
+    if ((rc = ds_ledger_store_new(&store, db, err)) ||
         (rc = read_local(&local, db, store, origin, err)))
         goto out;
 
@@ -637,13 +698,16 @@ int ds_sync_run(ds_sync_result *out, ds_db *db, const ds_sync_options *opts,
         is_repin = 1;
     }
     if (!key)
-        key = local.replica.pinned_key;
+        key = local.has_log ? local.replica.pinned_key : NULL;
+    const char *trust = opts->verifier_key ? "pinned" : NULL;
     if (!key) {
-        rc = ds_error_set(err, DS_EUSAGE, "--key",
-                          "required on the first sync of \"%s\" (the remote does not publish "
-                          "its verifier key)",
-                          origin);
-        goto out;
+        /* Trust on first use: the key the remote publishes is pinned with this first sync and
+         * recorded as such; every later sync holds the remote to it. */
+        if (!remote_key && (rc = fetch_remote_key(&remote_key, transport, origin, err)))
+            goto out;
+        key = remote_key;
+        trust = "first_use";
+        out->trusted_on_first_use = 1;
     }
     if ((rc = ds_verifier_parse(&verifier, key, err))) {
         rc = rewrap(err, rc, "--key", "not a verifier key");
@@ -724,7 +788,8 @@ int ds_sync_run(ds_sync_result *out, ds_db *db, const ds_sync_options *opts,
     }
 
     /* 4. Commit. */
-    if ((rc = commit(db, store, &local, origin, key, is_repin, source_url, &st, &cp, note, err)))
+    if ((rc = commit(db, store, &local, origin, key, trust, is_repin, source_url, &st, &cp, note,
+                     err)))
         goto out;
     snprintf(out->origin, sizeof out->origin, "%s", origin);
     out->from = local.size;
@@ -733,6 +798,8 @@ int ds_sync_run(ds_sync_result *out, ds_db *db, const ds_sync_options *opts,
     out->note = note;
     note = NULL;
 out:
+    if (rc)
+        out->trusted_on_first_use = 0;
     staged_clear(&st);
     local_state_clear(&local);
     ds_verifier_free(verifier);
@@ -741,6 +808,7 @@ out:
     free(log_q);
     free(escaped);
     free(owned_origin);
+    free(remote_key);
     free(source_url);
     return rc;
 }

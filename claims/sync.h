@@ -6,9 +6,10 @@
  * with a replicas row recording where it was synced from and the verifier key it trusts. One
  * sync:
  *   1. fetches the remote's latest signed checkpoint and verifies its signature and origin with
- *      the pinned verifier key (given with the first sync: the server does not publish its key,
- *      so there is nothing to trust on first use; a different key later is refused unless
- *      repin is set);
+ *      the pinned verifier key: the one given (--key) or, on a first sync without one, the key
+ *      the remote publishes (GET /v1/ledger/key), trusted on first use and recorded as such
+ *      (replicas.trust 'first_use'); every later sync holds the remote to the pinned key, and a
+ *      different key is refused unless repin is set;
  *   2. compares it with the replica: a smaller tree, or an equal size with another root, is a
  *      rewritten history (DS_EMISMATCH);
  *   3. for a larger tree, fetches the remote's consistency proof from the replica's size and
@@ -25,8 +26,8 @@
  *
  * Errors: DS_EMISMATCH (bad signature, other origin, history changed or went back, a proof or
  * root that does not verify: exit 1), DS_EUNAVAIL (the remote could not be reached: exit 69),
- * DS_EINVAL (a malformed reply or option, naming it), DS_EUSAGE (no key for a first sync,
- * naming "--key"; several replicas from one URL, naming "--log"), DS_ECONFLICT (another key
+ * DS_EINVAL (a malformed reply or option, naming it), DS_EUSAGE (several replicas from one
+ * URL, naming "--log"), DS_ECONFLICT (another key
  * than the pinned one without repin; a log of this origin that is not a replica), DS_ENOTFOUND
  * (the remote has no such log or no checkpoint yet), DS_EIO (database), DS_ENOMEM.
  * Thread safety: one sync per ds_db at a time, in the thread that owns the ds_db.
@@ -73,6 +74,7 @@ typedef struct ds_sync_result {
     uint64_t to;       /* its size after: the remote checkpoint's size */
     uint64_t appended; /* to - from */
     char *note;        /* the remote checkpoint the replica now holds */
+    int trusted_on_first_use; /* the key was taken from the remote and pinned by this sync */
 } ds_sync_result;
 
 /* Frees note and zeroes result. NULL-safe. */
@@ -81,7 +83,8 @@ void ds_sync_result_clear(ds_sync_result *result);
 /*
  * Runs one sync of the replica in db (see the file comment). *out is zeroed first and filled
  * only on success. Which log: opts->origin, else the name of opts->verifier_key, else the one
- * replica recorded with source_url (DS_EUSAGE when there is none or several).
+ * replica recorded with source_url (DS_EUSAGE when there are several), else the remote's default
+ * log, whose published key is then trusted on first use.
  */
 int ds_sync_run(ds_sync_result *out, ds_db *db, const ds_sync_options *opts,
                 const ds_sync_transport *transport, ds_error *err);

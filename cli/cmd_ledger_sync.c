@@ -83,7 +83,13 @@ int ds_cmd_ledger_sync(const ds_cli *cli, int argc, char **argv)
                     cJSON_AddNumberToObject(out, "from", (double)result.from) &&
                     cJSON_AddNumberToObject(out, "to", (double)result.to) &&
                     cJSON_AddNumberToObject(out, "appended", (double)result.appended) &&
-                    cJSON_AddStringToObject(out, "checkpoint", result.note);
+                    cJSON_AddStringToObject(out, "checkpoint", result.note) &&
+                    cJSON_AddStringToObject(out, "trust",
+                                            result.trusted_on_first_use ? "first_use" : "pinned");
+        if (built && result.trusted_on_first_use)
+            fprintf(stderr, "dsure: trusting the key %s published for %s on first use; it is"
+                            " pinned for every later sync (compare it with the platform's)\n",
+                    so.source_url, result.origin);
         rc = built ? ds_cli_print_json(out, &err)
                    : ds_error_set(&err, DS_ENOMEM, NULL, "out of memory");
         cJSON_Delete(out);

@@ -74,21 +74,26 @@ int ds_replica_store_find_by_url(ds_db *db, const char *source_url, char **first
 }
 
 int ds_replica_store_write(ds_db *db, int64_t log_id, const char *source_url, const char *key,
-                           const char *updated, ds_error *err)
+                           const char *trust, const char *updated, ds_error *err)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(ds_db_handle(db),
                            "INSERT INTO replicas (log_id, source_url, pinned_verifier_key, trust,"
-                           " updated) VALUES (?, ?, ?, 'pinned', ?) ON CONFLICT (log_id) DO UPDATE"
+                           " updated) VALUES (?1, ?2, ?3, coalesce(?5, 'pinned'), ?4)"
+                           " ON CONFLICT (log_id) DO UPDATE"
                            " SET source_url = excluded.source_url,"
                            " pinned_verifier_key = excluded.pinned_verifier_key,"
-                           " trust = excluded.trust, updated = excluded.updated",
+                           " trust = coalesce(?5, replicas.trust), updated = excluded.updated",
                            -1, &st, NULL) != SQLITE_OK)
         return ds_db_error(db, err, "writing replicas");
     sqlite3_bind_int64(st, 1, log_id);
     sqlite3_bind_text(st, 2, source_url, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, updated, -1, SQLITE_STATIC);
+    if (trust)
+        sqlite3_bind_text(st, 5, trust, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 5);
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : ds_db_error(db, err, "writing replicas");
     sqlite3_finalize(st);
     return rc;

@@ -35,9 +35,13 @@ int ds_replica_store_read(ds_db *db, int64_t log_id, ds_replica *out, ds_error *
 int ds_replica_store_find_by_url(ds_db *db, const char *source_url, char **first,
                                  int *n_found, ds_error *err);
 
-/* Inserts or replaces log_id's row, trust 'pinned', updated as given (RFC 3339 UTC). */
+/*
+ * Inserts or replaces log_id's row, updated as given (RFC 3339 UTC). trust is how the key came
+ * to be pinned: "pinned" (given by the operator) or "first_use" (taken from the remote on the
+ * first sync); NULL keeps the stored value (a new row then gets "pinned").
+ */
 int ds_replica_store_write(ds_db *db, int64_t log_id, const char *source_url, const char *key,
-                           const char *updated, ds_error *err);
+                           const char *trust, const char *updated, ds_error *err);
 
 /* A repin also changes the key the log itself is verified with (`ledger verify`): logs.verifier_key. */
 int ds_replica_store_set_log_key(ds_db *db, int64_t log_id, const char *key, ds_error *err);

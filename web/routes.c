@@ -30,6 +30,7 @@ const ds_route ds_routes[] = {
      ds_route_ledger_append},
     {"GET", "/v1/ledger/entries", ANY_KEY, DS_BODY_NONE, ds_route_ledger_entries},
     {"GET", "/v1/ledger/checkpoint", ANY_KEY, DS_BODY_NONE, ds_route_ledger_checkpoint},
+    {"GET", "/v1/ledger/key", ANY_KEY, DS_BODY_NONE, ds_route_ledger_key},
     {"GET", "/v1/ledger/proof/inclusion", ANY_KEY, DS_BODY_NONE, ds_route_ledger_inclusion},
     {"GET", "/v1/ledger/proof/consistency", ANY_KEY, DS_BODY_NONE,
      ds_route_ledger_consistency},

@@ -78,6 +78,7 @@ void ds_route_claims_create(ds_http_response *res, const ds_request *req);
 void ds_route_claim_get(ds_http_response *res, const ds_request *req);
 void ds_route_ledger_append(ds_http_response *res, const ds_request *req);
 void ds_route_ledger_checkpoint(ds_http_response *res, const ds_request *req);
+void ds_route_ledger_key(ds_http_response *res, const ds_request *req);
 void ds_route_ledger_inclusion(ds_http_response *res, const ds_request *req);
 void ds_route_ledger_consistency(ds_http_response *res, const ds_request *req);
 void ds_route_ledger_entries(ds_http_response *res, const ds_request *req);

@@ -3,6 +3,7 @@
  *
  *   POST /v1/ledger/entries                 JSON array or JSON Lines of records; 201
  *                                           {"first_index", "size"} as `dsure ledger append`
+ *   GET  /v1/ledger/key                     the log's verifier key line, text/plain
  *   GET  /v1/ledger/checkpoint              the latest signed note, text/plain; 404 until one
  *                                           was signed (`dsure ledger checkpoint`, or a bind)
  *   GET  /v1/ledger/proof/inclusion?index=&size=      as `dsure ledger prove`
@@ -195,6 +196,33 @@ void ds_route_ledger_checkpoint(ds_http_response *res, const ds_request *req)
     else
         ds_http_respond_text(res, 200, "text/plain; charset=utf-8", note, strlen(note));
     free(note);
+}
+
+void ds_route_ledger_key(ds_http_response *res, const ds_request *req)
+{
+    ds_error err;
+    ds_error_clear(&err);
+    ds_ledger *lg = NULL;
+    int rc = open_log(&lg, req, &err);
+    if (rc) {
+        ds_http_respond_ds_error(res, &err);
+        return;
+    }
+    /* The verifier key is public by nature: it is what a relying party checks signatures with.
+     * Serving it lets a replica trust it on first use (docs/sync.md). */
+    const char *key = ds_ledger_verifier_key(lg);
+    size_t len = strlen(key);
+    char *line = malloc(len + 2);
+    if (!line) {
+        ds_error_set(&err, DS_ENOMEM, NULL, "out of memory");
+        ds_http_respond_ds_error(res, &err);
+        return;
+    }
+    memcpy(line, key, len);
+    line[len] = '\n';
+    line[len + 1] = '\0';
+    ds_http_respond_text(res, 200, "text/plain; charset=utf-8", line, len + 1);
+    free(line);
 }
 
 void ds_route_ledger_inclusion(ds_http_response *res, const ds_request *req)

@@ -207,6 +207,20 @@ static int fake_get(void *ctx, const char *target, long *status, char **body, si
     f->n_requests++;
     if (f->fail_at == f->n_requests)
         return ds_error_set(err, DS_EUNAVAIL, "fake", "connection refused (after 4 tries)");
+    if (strncmp(target, "/v1/ledger/key", 14) == 0) {
+        /* What the server publishes (GET /v1/ledger/key), for trust on first use; without
+         * ?log= it is the server's default log, this one. */
+        const char *log = strstr(target, "?log=");
+        CU_ASSERT(!log || strcmp(log, "?log=ledger.example-platform.cn%2FP-001") == 0);
+        size_t n = strlen(f->r->vkey);
+        *body = malloc(n + 2);
+        memcpy(*body, f->r->vkey, n);
+        (*body)[n] = '\n';
+        (*body)[n + 1] = '\0';
+        *len = n + 1;
+        *status = 200;
+        return 0;
+    }
     CU_ASSERT(strstr(target, "log=ledger.example-platform.cn%2FP-001") != NULL);
     const char *query = strchr(target, '?');
     ds_error rerr;
@@ -608,6 +622,40 @@ static void test_sync__lies_in_transit_are_refused_and_nothing_written(void)
     remote_close(&r);
 }
 
+/* Without a key or a replica the first sync takes the key the remote publishes, pins it as
+ * 'first_use', and holds the remote to it afterwards. */
+static void test_sync__first_sync_without_a_key_trusts_the_published_key(void)
+{
+    remote r;
+    remote_open(&r, "tofu-remote.db", "tofu.key", NULL);
+    remote_append(&r, 0, 4, "P");
+    free(remote_checkpoint(&r));
+    ds_db *rep = replica_open("tofu-replica.db");
+    fake f;
+    fake_init(&f, &r);
+    ds_sync_result res;
+    ds_error err;
+    CU_ASSERT_FATAL(sync_with(rep, &f, NULL, 0, &res, &err) == 0);
+    CU_ASSERT(res.trusted_on_first_use);
+    CU_ASSERT(res.to == 4);
+    ds_sync_result_clear(&res);
+    sqlite3_stmt *st = NULL;
+    CU_ASSERT_FATAL(sqlite3_prepare_v2(ds_db_handle(rep),
+                                       "SELECT pinned_verifier_key, trust FROM replicas", -1, &st,
+                                       NULL) == SQLITE_OK);
+    CU_ASSERT_FATAL(sqlite3_step(st) == SQLITE_ROW);
+    CU_ASSERT_STRING_EQUAL((const char *)sqlite3_column_text(st, 0), r.vkey);
+    CU_ASSERT_STRING_EQUAL((const char *)sqlite3_column_text(st, 1), "first_use");
+    sqlite3_finalize(st);
+    remote_append(&r, 4, 2, "P");
+    free(remote_checkpoint(&r));
+    CU_ASSERT_FATAL(sync_with(rep, &f, NULL, 0, &res, &err) == 0);
+    CU_ASSERT(!res.trusted_on_first_use && res.from == 4 && res.to == 6);
+    ds_sync_result_clear(&res);
+    ds_db_close(rep);
+    remote_close(&r);
+}
+
 static void test_sync__keys_are_pinned(void)
 {
     remote r, impostor;
@@ -620,8 +668,7 @@ static void test_sync__keys_are_pinned(void)
     ds_db *rep = replica_open("pin-replica.db");
     fake f;
     fake_init(&f, &r);
-    /* The first sync needs a key; the remote's signature must be by that key. */
-    expect_refused(rep, &f, NULL, DS_EUSAGE, "--key: required on the first sync");
+    /* The remote's signature must be by the key given. */
     expect_refused(rep, &f, impostor.vkey, DS_EMISMATCH, "does not verify with the pinned key");
     expect_refused(rep, &f, "not a key", DS_EINVAL, "--key: not a verifier key");
     ds_sync_result res;
@@ -680,9 +727,12 @@ static void test_sync__replica_is_found_by_source_url_or_log(void)
     CU_ASSERT(ds_sync_run(&res, rep, &slash, &t, &err) == 0);
     CU_ASSERT(res.to == 3);
     ds_sync_result_clear(&res);
+    /* Another URL with no replica recorded: the log is the one the remote publishes the key
+     * of, already pinned here, so it is held to the pinned key, not trusted anew. */
     ds_sync_options moved = {"http://mirror.example", NULL, NULL, 0, 0};
-    CU_ASSERT(ds_sync_run(&res, rep, &moved, &t, &err) == DS_EUSAGE);
-    CU_ASSERT(strstr(err.message, "--key: required") != NULL);
+    CU_ASSERT(ds_sync_run(&res, rep, &moved, &t, &err) == 0);
+    CU_ASSERT(!res.trusted_on_first_use);
+    ds_sync_result_clear(&res);
     moved.origin = ORIGIN;
     CU_ASSERT(ds_sync_run(&res, rep, &moved, &t, &err) == 0);
     ds_sync_result_clear(&res);
@@ -857,6 +907,8 @@ static const ds_test_case tests[] = {
      test_sync__rewritten_histories_under_the_same_key_are_refused},
     {"test_sync__lies_in_transit_are_refused_and_nothing_written",
      test_sync__lies_in_transit_are_refused_and_nothing_written},
+    {"test_sync__first_sync_without_a_key_trusts_the_published_key",
+     test_sync__first_sync_without_a_key_trusts_the_published_key},
     {"test_sync__keys_are_pinned", test_sync__keys_are_pinned},
     {"test_sync__replica_is_found_by_source_url_or_log",
      test_sync__replica_is_found_by_source_url_or_log},

@@ -3,7 +3,8 @@
 #   bash sync.sh PATH/TO/dsure SOURCE_DIR
 # from a scratch directory. A platform database (its own log, entries, checkpoints) is served by
 # `dsure serve`; a replica database follows it. Checks:
-#   - the first sync needs --key (exit 64); a key of the same name but another key pair refuses
+#   - without --key the first sync trusts the key the platform publishes and pins it as
+#     'first_use'; a key of the same name but another key pair refuses
 #     the signature (exit 1); no API key is refused by the server (exit 65); none writes anything;
 #   - the first sync copies every entry (replica root, entries and checkpoint equal the
 #     platform's, `ledger verify` passes on the replica, replicas row pinned with the URL);
@@ -127,7 +128,6 @@ vkey_other=$(json_get init-i.json 'd["log"]["verifier_key"]')
 
 # --- the replica: refusals before the first sync ---------------------------------------------
 "$dsure" --db replica.db init > /dev/null || fail "init replica"
-sync_rc 64 "--key: required on the first sync" -- --from "$url_a" --api-key "$api"
 sync_rc 1 "does not verify with the pinned key" -- --from "$url_a" --api-key "$api" --key "$vkey_other"
 sync_rc 65 "--api-key: the remote refused" -- --from "$url_a" --key "$vkey"
 sync_rc 65 "--page: must be between 1 and 1000" -- --from "$url_a" --key "$vkey" --page 0
@@ -137,6 +137,25 @@ sync_rc 64 "--from: is required" -- --key "$vkey"
 sync_rc 65 "--log" -- --from "$url_a" --key "$vkey" --log other/log
 "$dsure" --db missing.db ledger sync --from "$url_a" --key "$vkey" > /dev/null 2> err.txt
 [ $? -eq 66 ] || fail "a missing database: want exit 66 ($(cat err.txt))"
+
+# --- trust on first use: no --key, the key the platform publishes is pinned ------------------
+"$dsure" --db tofu.db init > /dev/null || fail "init tofu replica"
+"$dsure" --db tofu.db ledger sync --from "$url_a" --api-key "$api" > out.txt 2> err.txt ||
+    fail "first sync without --key: exit $? ($(cat err.txt))"
+grep -q "on first use" err.txt || fail "a first sync without --key does not say it trusts on first use"
+[ "$(json_get out.txt 'd["trust"]')" = first_use ] || fail "trust not reported: $(cat out.txt)"
+"$py" - tofu.db "$vkey" <<'PY' || fail "the key trusted on first use is not pinned as such"
+import sqlite3, sys
+row = sqlite3.connect(sys.argv[1]).execute(
+    "SELECT pinned_verifier_key, trust FROM replicas").fetchone()
+sys.exit(0 if row == (sys.argv[2], "first_use") else 1)
+PY
+"$dsure" --db tofu.db ledger sync --from "$url_a" --api-key "$api" > out.txt 2> err.txt ||
+    fail "second sync on the pinned key: exit $? ($(cat err.txt))"
+grep -q "on first use" err.txt && fail "the second sync trusted on first use again"
+[ "$(json_get out.txt 'd["trust"]')" = pinned ] || fail "second sync: $(cat out.txt)"
+"$dsure" --db tofu.db ledger sync --from "$url_a" --api-key "$api" --key "$vkey_other" > /dev/null 2> err.txt
+[ $? -eq 65 ] || fail "another --key than the one trusted on first use: want 65 ($(cat err.txt))"
 
 # --- first sync ------------------------------------------------------------------------------
 export DSURE_API_KEY=$api # the key from the environment from here on
