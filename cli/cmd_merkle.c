@@ -29,6 +29,7 @@
 #include <cjson/cJSON.h>
 
 #include "claims/merkle.h"
+#include "claims/ledger_json.h"
 #include "cli/commands.h"
 #include "data/file.h"
 #include "data/hex.h"
@@ -132,30 +133,6 @@ static int size_option(uint64_t *out, const ds_cli_opt *opt, uint64_t n_leaves, 
     return 0;
 }
 
-static int add_hex(cJSON *obj, const char *key, const uint8_t hash[DS_MERKLE_HASH_SIZE])
-{
-    char hex[2 * DS_MERKLE_HASH_SIZE + 1];
-    ds_hex_encode(hex, hash, DS_MERKLE_HASH_SIZE);
-    return cJSON_AddStringToObject(obj, key, hex) != NULL;
-}
-
-static int add_path(cJSON *obj, const uint8_t (*path)[DS_MERKLE_HASH_SIZE], size_t n_path)
-{
-    cJSON *arr = cJSON_AddArrayToObject(obj, "path");
-    if (!arr)
-        return 0;
-    for (size_t i = 0; i < n_path; i++) {
-        char hex[2 * DS_MERKLE_HASH_SIZE + 1];
-        ds_hex_encode(hex, path[i], DS_MERKLE_HASH_SIZE);
-        cJSON *item = cJSON_CreateString(hex);
-        if (!item || !cJSON_AddItemToArray(arr, item)) {
-            cJSON_Delete(item);
-            return 0;
-        }
-    }
-    return 1;
-}
-
 /* Prints obj (consumed) or reports the allocation failure that left it incomplete. */
 static int print_result(cJSON *obj, int is_complete, ds_error *err)
 {
@@ -175,10 +152,8 @@ static int run_root(ds_merkle_mem *mem, ds_cli_opt *opt_size, ds_error *err)
     rc = ds_merkle_root(root, size, ds_merkle_mem_node, mem, err);
     if (rc)
         return rc;
-    cJSON *obj = cJSON_CreateObject();
-    int ok = obj && cJSON_AddNumberToObject(obj, "size", (double)size) &&
-             add_hex(obj, "root", root);
-    return print_result(obj, ok, err);
+    cJSON *obj = ds_ledger_json_root(size, root);
+    return print_result(obj, obj != NULL, err);
 }
 
 static int run_prove(ds_merkle_mem *mem, ds_cli_opt *opt_index, ds_cli_opt *opt_size,
@@ -202,12 +177,8 @@ static int run_prove(ds_merkle_mem *mem, ds_cli_opt *opt_index, ds_cli_opt *opt_
         return rc;
     if (ds_merkle_mem_node(mem, 0, index, leaf)) /* index < size <= leaves: cannot fail */
         return ds_error_set(err, DS_EINTERNAL, NULL, "leaf %" PRIu64 " missing", index);
-    cJSON *obj = cJSON_CreateObject();
-    int ok = obj && cJSON_AddNumberToObject(obj, "index", (double)index) &&
-             cJSON_AddNumberToObject(obj, "size", (double)size) &&
-             add_hex(obj, "leaf_hash", leaf) &&
-             add_path(obj, (const uint8_t (*)[DS_MERKLE_HASH_SIZE])path, n_path);
-    return print_result(obj, ok, err);
+    cJSON *obj = ds_ledger_json_inclusion(index, size, leaf, path, n_path);
+    return print_result(obj, obj != NULL, err);
 }
 
 static int run_consistency(ds_merkle_mem *mem, ds_cli_opt *opt_from, ds_cli_opt *opt_to,
@@ -226,11 +197,8 @@ static int run_consistency(ds_merkle_mem *mem, ds_cli_opt *opt_from, ds_cli_opt 
     rc = ds_merkle_consistency_proof(path, &n_path, from, to, ds_merkle_mem_node, mem, err);
     if (rc)
         return rc;
-    cJSON *obj = cJSON_CreateObject();
-    int ok = obj && cJSON_AddNumberToObject(obj, "from", (double)from) &&
-             cJSON_AddNumberToObject(obj, "to", (double)to) &&
-             add_path(obj, (const uint8_t (*)[DS_MERKLE_HASH_SIZE])path, n_path);
-    return print_result(obj, ok, err);
+    cJSON *obj = ds_ledger_json_consistency(from, to, path, n_path);
+    return print_result(obj, obj != NULL, err);
 }
 
 int ds_cmd_merkle(const ds_cli *cli, int argc, char **argv)
