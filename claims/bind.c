@@ -9,6 +9,7 @@
 
 #include <openssl/rand.h>
 
+#include "claims/checkpoint.h"
 #include "claims/ledger.h"
 #include "data/json_in.h"
 #include "data/money.h"
@@ -96,6 +97,41 @@ static int saved_request(ds_quote_request *req, const ds_stored_quote *quote, ds
     return rc;
 }
 
+/*
+ * The checkpoint the policy records. On the platform's own log: a fresh one, signed now. On an
+ * insurer's replica (`ledger sync`; no private key, key_path ''): the latest checkpoint it
+ * holds, which the platform signed and the sync verified; its tree size is read from the note
+ * after checking it again under the log's verifier key.
+ */
+static int checkpoint_at_binding(char **note, uint64_t *size, ds_ledger *ledger, ds_error *err)
+{
+    const char *key_path = ds_ledger_key_path(ledger);
+    if (key_path && *key_path) {
+        int rc = ds_ledger_checkpoint(ledger, note, err);
+        return rc ? rc : ds_ledger_size(ledger, size, err);
+    }
+    int rc = ds_ledger_latest_checkpoint(ledger, note, err);
+    if (rc == DS_ENOTFOUND)
+        return ds_error_set(err, DS_ENOTFOUND, "log",
+                            "the replica of \"%s\" holds no checkpoint yet: run dsure ledger sync",
+                            ds_ledger_origin(ledger));
+    if (rc)
+        return rc;
+    ds_verifier *verifier = NULL;
+    ds_checkpoint cp;
+    rc = ds_verifier_parse(&verifier, ds_ledger_verifier_key(ledger), err);
+    if (!rc)
+        rc = ds_checkpoint_open(&cp, *note, verifier, ds_ledger_origin(ledger), err);
+    ds_verifier_free(verifier);
+    if (rc) {
+        free(*note);
+        *note = NULL;
+        return rc;
+    }
+    *size = cp.size;
+    return 0;
+}
+
 int ds_bind(cJSON **out, ds_db *db, const char *quote_id, const char *log_origin, ds_error *err)
 {
     *out = NULL;
@@ -130,8 +166,7 @@ int ds_bind(cJSON **out, ds_db *db, const char *quote_id, const char *log_origin
     }
     uint64_t size;
     if ((rc = ds_ledger_open(&ledger, db, origin, err)) ||
-        (rc = ds_ledger_checkpoint(ledger, &note, err)) ||
-        (rc = ds_ledger_size(ledger, &size, err)))
+        (rc = checkpoint_at_binding(&note, &size, ledger, err)))
         goto out;
     char policy_id[32], created[32];
     if ((rc = new_policy_id(policy_id, sizeof policy_id, err)))

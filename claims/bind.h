@@ -3,7 +3,9 @@
  *
  * The policy records what the premium was computed on and what the ledger said at that moment:
  * the quote's premium, cover and seed; the declared assets with their grades and records as
- * quoted; the platform's log and a checkpoint of it signed at binding. Claims later check the
+ * quoted; the platform's log and a checkpoint of it: signed at binding on the platform's own
+ * log, or the latest one an insurer's replica holds (signed by the platform, verified by the
+ * sync). Claims later check the
  * log against that checkpoint (history must not be rewritten after binding) and the grades
  * against the declared ones. Binding a quote twice is refused (DS_ECONFLICT).
  */

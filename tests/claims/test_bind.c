@@ -109,7 +109,44 @@ static void test_bind__unknown_quote_or_missing_log_is_not_found(void)
     ds_db_close(db);
 }
 
+/* An insurer's replica holds no private key: the policy records the latest checkpoint it holds
+ * (signed by the platform) instead of signing one. */
+static void test_bind__a_replica_records_its_latest_checkpoint(void)
+{
+    ds_db *db;
+    char *vkey;
+    cJSON *quote = setup(&db, "bind3.db", 1, &vkey);
+    const char *quote_id = cJSON_GetObjectItem(quote, "quote_id")->valuestring;
+    ds_error err;
+    ds_ledger *lg = NULL;
+    char *note = NULL;
+    CU_ASSERT_FATAL(ds_ledger_open(&lg, db, "ledger.test.cn/P-001", &err) == 0);
+    CU_ASSERT_FATAL(ds_ledger_checkpoint(lg, &note, &err) == 0);
+    ds_ledger_free(lg);
+    /* What a sync leaves: the log row without a key file. */
+    CU_ASSERT_FATAL(ds_db_exec(db, "UPDATE logs SET key_path = ''", &err) == 0);
+    cJSON *policy = NULL;
+    int rc = ds_bind(&policy, db, quote_id, NULL, &err);
+    if (rc)
+        fprintf(stderr, "\n  %s\n", err.message);
+    CU_ASSERT_FATAL(rc == 0);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(policy, "checkpoint")->valuestring, note);
+    /* No checkpoint was added: the replica's latest is still the platform's. */
+    CU_ASSERT_FATAL(ds_ledger_open(&lg, db, "ledger.test.cn/P-001", &err) == 0);
+    char *latest = NULL;
+    CU_ASSERT_FATAL(ds_ledger_latest_checkpoint(lg, &latest, &err) == 0);
+    CU_ASSERT_STRING_EQUAL(latest, note);
+    free(latest);
+    ds_ledger_free(lg);
+    cJSON_Delete(policy);
+    cJSON_Delete(quote);
+    free(note);
+    free(vkey);
+    ds_db_close(db);
+}
+
 static const ds_test_case tests[] = {
+    {"a_replica_records_its_latest_checkpoint", test_bind__a_replica_records_its_latest_checkpoint},
     {"policy_records_quote_assets_and_a_valid_checkpoint",
      test_bind__policy_records_quote_assets_and_a_valid_checkpoint},
     {"unknown_quote_or_missing_log_is_not_found",
