@@ -203,51 +203,6 @@ static int load_frontier(ds_ledger *ledger, uint64_t size, uint8_t frontier[64][
 }
 
 /*
- * Folds leaf i (hash `leaf`) into the frontier, calling emit for each perfect subtree of level
- * >= 1 it completes. Returns emit's first error.
- */
-typedef int (*node_emit_fn)(void *ctx, unsigned level, uint64_t idx, const uint8_t hash[32]);
-
-static int fold_leaf(uint8_t frontier[64][32], uint64_t i, const uint8_t leaf[32],
-                     node_emit_fn emit, void *ctx)
-{
-    uint8_t h[32];
-    memcpy(h, leaf, 32);
-    unsigned level = 0;
-    uint64_t j = i;
-    while (j & 1) {
-        ds_merkle_node_hash(h, frontier[level], h);
-        level++;
-        j >>= 1;
-        int rc = emit(ctx, level, j, h);
-        if (rc)
-            return rc;
-    }
-    memcpy(frontier[level], h, 32);
-    return 0;
-}
-
-/* The root of a tree of `size` leaves from its frontier (RFC 9162 2.1.1 MTH, right to left). */
-static void frontier_root(uint8_t out[32], uint8_t frontier[64][32], uint64_t size)
-{
-    if (size == 0) {
-        ds_merkle_empty_root(out);
-        return;
-    }
-    int have = 0;
-    for (unsigned l = 0; l < 64; l++) {
-        if (!(size >> l & 1))
-            continue;
-        if (!have) {
-            memcpy(out, frontier[l], 32);
-            have = 1;
-        } else {
-            ds_merkle_node_hash(out, frontier[l], out);
-        }
-    }
-}
-
-/*
  * The subtree hashes a batch completes, grouped by level so that each level is inserted as one
  * run of consecutive keys (the nodes primary key is (log_id, level, idx)). A batch taking the
  * log from s to s + n leaves completes at level l the nodes s>>l .. ((s+n)>>l) - 1 (node j is
@@ -298,7 +253,7 @@ int ds_ledger_append_raw(ds_ledger *ledger, const uint8_t *const *entries, const
     }
     for (size_t k = 0; k < n; k++) {
         ds_merkle_leaf_hash(leaves[k], entries[k], lens[k]);
-        fold_leaf(frontier, size + k, leaves[k], collect_node, &nb);
+        ds_merkle_frontier_add(frontier, size + k, leaves[k], collect_node, &nb);
     }
     if ((rc = ds_ledger_store_put_entries(ledger->store, ledger->log.id, size, n, entries, lens,
                                           (const uint8_t(*)[32])leaves, err)))
@@ -637,7 +592,7 @@ static void note_roots(verify_ctx *v, uint64_t count)
     while (v->next_cp < v->n_cps && v->by_size[v->next_cp].size <= count) {
         stored_checkpoint *cp = &v->cps[v->by_size[v->next_cp].i];
         if (cp->size == count) {
-            frontier_root(cp->computed, v->frontier, count);
+            ds_merkle_frontier_root(cp->computed, v->frontier, count);
             cp->has_computed = 1;
         }
         v->next_cp++;
@@ -691,7 +646,7 @@ static int check_entry(void *ctx, uint64_t idx, const uint8_t *entry, size_t len
         return ds_error_set(v->err, DS_EMISMATCH, "entries",
                             "entry %llu: stored leaf hash does not match the entry",
                             (unsigned long long)idx);
-    int rc = fold_leaf(v->frontier, idx, leaf, check_node, v);
+    int rc = ds_merkle_frontier_add(v->frontier, idx, leaf, check_node, v);
     if (rc) {
         return rc;
     }

@@ -455,3 +455,47 @@ int ds_merkle_mem_node(void *ctx, unsigned level, uint64_t index, uint8_t out[HA
     memcpy(out, mem->level[level][index], HASH);
     return 0;
 }
+
+int ds_merkle_frontier_add(uint8_t frontier[64][DS_MERKLE_HASH_SIZE], uint64_t index,
+                           const uint8_t leaf[DS_MERKLE_HASH_SIZE], ds_merkle_emit_fn emit,
+                           void *ctx)
+{
+    uint8_t h[DS_MERKLE_HASH_SIZE];
+    memcpy(h, leaf, sizeof h);
+    unsigned level = 0;
+    uint64_t j = index;
+    /* Each trailing 1 bit of the index closes a subtree with the frontier's left sibling. */
+    while (j & 1) {
+        ds_merkle_node_hash(h, frontier[level], h);
+        level++;
+        j >>= 1;
+        if (emit) {
+            int rc = emit(ctx, level, j, h);
+            if (rc)
+                return rc;
+        }
+    }
+    memcpy(frontier[level], h, sizeof h);
+    return 0;
+}
+
+void ds_merkle_frontier_root(uint8_t out[DS_MERKLE_HASH_SIZE],
+                             uint8_t frontier[64][DS_MERKLE_HASH_SIZE], uint64_t size)
+{
+    if (size == 0) {
+        ds_merkle_empty_root(out);
+        return;
+    }
+    /* MTH right to left: the smallest complete subtree first, each larger one to its left. */
+    int have = 0;
+    for (unsigned l = 0; l < 64; l++) {
+        if (!(size >> l & 1))
+            continue;
+        if (!have) {
+            memcpy(out, frontier[l], DS_MERKLE_HASH_SIZE);
+            have = 1;
+        } else {
+            ds_merkle_node_hash(out, frontier[l], out);
+        }
+    }
+}

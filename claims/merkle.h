@@ -155,4 +155,22 @@ uint64_t ds_merkle_mem_size(const ds_merkle_mem *mem);
 int ds_merkle_mem_node(void *ctx, unsigned level, uint64_t index,
                        uint8_t out[DS_MERKLE_HASH_SIZE]);
 
+/*
+ * The right frontier of an append-only tree: frontier[l] is the hash of the last complete
+ * subtree of 2^l leaves, which is all an append needs (RFC 9162 2.1.1, built left to right).
+ * ds_merkle_frontier_add folds leaf `index` (the tree then has index + 1 leaves) into it and
+ * calls emit (may be NULL) for each complete subtree of level >= 1 it finishes, with its level
+ * and index; it returns emit's first non-zero result. ds_merkle_frontier_root gives the root of
+ * the first `size` leaves from the frontier left after adding leaf size - 1.
+ */
+typedef int (*ds_merkle_emit_fn)(void *ctx, unsigned level, uint64_t index,
+                                 const uint8_t hash[DS_MERKLE_HASH_SIZE]);
+
+int ds_merkle_frontier_add(uint8_t frontier[64][DS_MERKLE_HASH_SIZE], uint64_t index,
+                           const uint8_t leaf[DS_MERKLE_HASH_SIZE], ds_merkle_emit_fn emit,
+                           void *ctx);
+
+void ds_merkle_frontier_root(uint8_t out[DS_MERKLE_HASH_SIZE],
+                             uint8_t frontier[64][DS_MERKLE_HASH_SIZE], uint64_t size);
+
 #endif

@@ -104,51 +104,16 @@ static int load_frontier(ds_ledger_store *store, int64_t log_id, uint64_t size,
 }
 
 typedef struct node_sink {
-    ds_ledger_store *store; /* NULL: compute only */
+    ds_ledger_store *store;
     int64_t log_id;
     ds_error *err;
 } node_sink;
 
-/* Folds leaf i into the frontier, storing each perfect subtree of level >= 1 it completes. */
-static int fold_leaf(uint8_t frontier[64][32], uint64_t i, const uint8_t leaf[32],
-                     const node_sink *sink)
+/* Stores each perfect subtree a folded leaf completes (ds_merkle_frontier_add's emit). */
+static int store_node(void *ctx, unsigned level, uint64_t index, const uint8_t hash[32])
 {
-    uint8_t h[32];
-    memcpy(h, leaf, 32);
-    unsigned level = 0;
-    uint64_t j = i;
-    while (j & 1) {
-        ds_merkle_node_hash(h, frontier[level], h);
-        level++;
-        j >>= 1;
-        if (sink->store) {
-            int rc = ds_ledger_store_put_node(sink->store, sink->log_id, level, j, h, sink->err);
-            if (rc)
-                return rc;
-        }
-    }
-    memcpy(frontier[level], h, 32);
-    return 0;
-}
-
-/* MTH of a tree of size leaves from its frontier (RFC 9162 2.1.1, right to left). */
-static void frontier_root(uint8_t out[32], uint8_t frontier[64][32], uint64_t size)
-{
-    if (size == 0) {
-        ds_merkle_empty_root(out);
-        return;
-    }
-    int have = 0;
-    for (unsigned l = 0; l < 64; l++) {
-        if (!(size >> l & 1))
-            continue;
-        if (!have) {
-            memcpy(out, frontier[l], 32);
-            have = 1;
-        } else {
-            ds_merkle_node_hash(out, frontier[l], out);
-        }
-    }
+    const node_sink *sink = ctx;
+    return ds_ledger_store_put_node(sink->store, sink->log_id, level, index, hash, sink->err);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -467,7 +432,7 @@ static int read_local(local_state *l, ds_db *db, ds_ledger_store *store, const c
     ds_ledger_store_read_end(store);
     if (rc)
         return rc;
-    frontier_root(l->root, l->frontier, l->size);
+    ds_merkle_frontier_root(l->root, l->frontier, l->size);
     /* A sync stores a checkpoint with its entries, so a replica without one, or whose last one
      * is not the tree it holds, was changed behind our back. */
     ds_verifier *pinned = NULL;
@@ -614,7 +579,7 @@ static int commit(ds_db *db, ds_ledger_store *store, local_state *l, const char 
         rc = ds_ledger_store_put_entry(store, log_id, idx, (const uint8_t *)st->entries[k],
                                        st->lens[k], st->leaves[k], err);
         if (!rc)
-            rc = fold_leaf(frontier, idx, st->leaves[k], &sink);
+            rc = ds_merkle_frontier_add(frontier, idx, st->leaves[k], store_node, &sink);
     }
     if (!rc && st->n)
         rc = ds_ledger_store_set_size(store, log_id, cp->size, err);
@@ -774,10 +739,10 @@ int ds_sync_run(ds_sync_result *out, ds_db *db, const ds_sync_options *opts,
         }
         uint8_t frontier[64][32], root[32];
         memcpy(frontier, local.frontier, sizeof frontier);
-        node_sink none = {NULL, 0, err};
+
         for (size_t k = 0; k < st.n; k++)
-            fold_leaf(frontier, local.size + k, st.leaves[k], &none);
-        frontier_root(root, frontier, cp.size);
+            ds_merkle_frontier_add(frontier, local.size + k, st.leaves[k], NULL, NULL);
+        ds_merkle_frontier_root(root, frontier, cp.size);
         if (memcmp(root, cp.root, 32) != 0) {
             rc = ds_error_set(err, DS_EMISMATCH, "entries",
                               "the %llu entries received from index %llu do not give the root "

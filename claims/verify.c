@@ -427,12 +427,7 @@ static int scan_entry(void *ctx, uint64_t idx, const uint8_t *entry, size_t len,
     if (s->leaves) {
         memcpy(s->leaves[idx], signed_leaf, 32);
     } else {
-        uint8_t h[32];
-        memcpy(h, signed_leaf, 32);
-        unsigned level = 0;
-        for (uint64_t j = idx; j & 1; j >>= 1)
-            ds_merkle_node_hash(h, s->frontier[level++], h);
-        memcpy(s->frontier[level], h, 32);
+        ds_merkle_frontier_add(s->frontier, idx, signed_leaf, NULL, NULL);
     }
     s->next++;
 
@@ -537,16 +532,7 @@ static int build_index(log_ctx *log, ds_claims_verifier *v, ds_error *err)
                 return rc;
             }
         } else {
-            int have = 0;
-            for (unsigned l = 0; l < 64; l++) {
-                if (!(log->cp.size >> l & 1))
-                    continue;
-                if (!have)
-                    memcpy(root, s->frontier[l], 32);
-                else
-                    ds_merkle_node_hash(root, s->frontier[l], root);
-                have = 1;
-            }
+            ds_merkle_frontier_root(root, s->frontier, log->cp.size);
         }
         if (memcmp(root, log->cp.root, 32) != 0) {
             s->failed = 1;

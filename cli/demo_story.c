@@ -84,7 +84,8 @@ static int grade_step(const cJSON *request, ds_error *err)
     if (rc)
         return rc;
     printf("  %s %s grades %d data assets (GB/T 43697-2024):\n", string_at(platform, "id"),
-           string_at(platform, "name"), cJSON_GetArraySize(cJSON_GetObjectItem(profile, "assets")));
+           string_at(platform, "name"),
+           cJSON_GetArraySize(cJSON_GetObjectItem(profile, "assets")));
     const cJSON *asset;
     cJSON_ArrayForEach(asset, cJSON_GetObjectItem(profile, "assets"))
     {
@@ -116,7 +117,8 @@ static int quote_step(cJSON **quote, ds_db *db, const cJSON *request, int save, 
            number_at(*quote, "sims"), number_at(*quote, "seed"));
     const cJSON *what_if = cJSON_GetObjectItem(*quote, "what_if");
     if (cJSON_GetArraySize(what_if) > 0) {
-        printf("    what it would save (common random numbers, so the differences are not noise):\n");
+        printf("    what it would save (common random numbers, so the differences are not"
+               " noise):\n");
         const cJSON *item;
         cJSON_ArrayForEach(item, what_if)
         {

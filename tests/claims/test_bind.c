@@ -61,7 +61,8 @@ static void test_bind__policy_records_quote_assets_and_a_valid_checkpoint(void)
     CU_ASSERT_EQUAL(cJSON_GetObjectItem(policy, "premium")->valuedouble,
                     cJSON_GetObjectItem(quote, "premium")->valuedouble);
     CU_ASSERT_EQUAL(cJSON_GetObjectItem(policy, "seed")->valuedouble, 1);
-    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(policy, "log")->valuestring, "ledger.test.cn/P-001");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(policy, "log")->valuestring,
+                           "ledger.test.cn/P-001");
     const cJSON *declared = cJSON_GetObjectItem(policy, "declared");
     CU_ASSERT_EQUAL(cJSON_GetArraySize(declared), 3);
     const cJSON *a3 = cJSON_GetArrayItem(declared, 2);
@@ -146,7 +147,8 @@ static void test_bind__a_replica_records_its_latest_checkpoint(void)
 }
 
 static const ds_test_case tests[] = {
-    {"a_replica_records_its_latest_checkpoint", test_bind__a_replica_records_its_latest_checkpoint},
+    {"a_replica_records_its_latest_checkpoint",
+     test_bind__a_replica_records_its_latest_checkpoint},
     {"policy_records_quote_assets_and_a_valid_checkpoint",
      test_bind__policy_records_quote_assets_and_a_valid_checkpoint},
     {"unknown_quote_or_missing_log_is_not_found",

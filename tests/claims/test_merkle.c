@@ -524,6 +524,49 @@ static void fixture_clear(ref_fixture *f)
     ref_tree_clear(&f->ref);
 }
 
+/* Counts the subtrees a frontier fold completes and checks each against the reference. */
+typedef struct {
+    ref_tree *ref;
+    int n_emitted, n_wrong;
+} emit_check;
+
+static int check_emitted(void *ctx, unsigned level, uint64_t index, const uint8_t hash[H])
+{
+    emit_check *c = ctx;
+    size_t a = (size_t)(index << level), b = a + ((size_t)1 << level);
+    c->n_emitted++;
+    c->n_wrong += memcmp(hash, ref_mth(c->ref, a, b), H) != 0;
+    return 0;
+}
+
+/* The right frontier, as appends build it, gives the RFC root at every size to 300 and emits
+ * exactly the complete subtrees: n - popcount(n) of them after n leaves. */
+static void test_merkle__frontier_roots_agree_with_rfc_recursion_for_every_size_to_300(void)
+{
+    ref_fixture f;
+    fixture_init(&f);
+    uint8_t frontier[64][H], root[H];
+    emit_check c = {&f.ref, 0, 0};
+    /* Size 0: SHA-256 of the empty string (RFC 9162 2.1.1). */
+    static const uint8_t empty[H] = {
+        0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4,
+        0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b,
+        0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55};
+    ds_merkle_frontier_root(root, frontier, 0);
+    CU_ASSERT(memcmp(root, empty, H) == 0);
+    int mismatches = 0;
+    for (size_t n = 1; n <= N_REF; n++) {
+        CU_ASSERT(ds_merkle_frontier_add(frontier, n - 1, f.ref.leaf[n - 1], check_emitted, &c) ==
+                  0);
+        ds_merkle_frontier_root(root, frontier, n);
+        mismatches += memcmp(root, ref_mth(&f.ref, 0, n), H) != 0;
+    }
+    CU_ASSERT_EQUAL(mismatches, 0);
+    CU_ASSERT_EQUAL(c.n_wrong, 0);
+    CU_ASSERT_EQUAL(c.n_emitted, N_REF - __builtin_popcount(N_REF));
+    fixture_clear(&f);
+}
+
 static void test_merkle__roots_agree_with_rfc_recursion_for_every_size_to_300(void)
 {
     ref_fixture f;
@@ -1009,6 +1052,8 @@ static void test_merkle__mem_tree_of_zero_leaves_has_empty_root(void)
 }
 
 static const ds_test_case tests[] = {
+    {"frontier_roots_agree_with_rfc_recursion_for_every_size_to_300",
+     test_merkle__frontier_roots_agree_with_rfc_recursion_for_every_size_to_300},
     {"leaf_hashes_match_published_level_zero",
      test_merkle__leaf_hashes_match_published_level_zero},
     {"node_hashes_match_published_levels", test_merkle__node_hashes_match_published_levels},
