@@ -739,7 +739,8 @@ static int simulate_all(double *out, block_stats *stats, const ds_agg_model *mod
     plan_clear(&plan);
     *threads_used = started + 1;
     if (atomic_load(&job.failed))
-        return ds_error_set(err, DS_ENOMEM, NULL, "out of memory for a random generator or its scratch");
+        return ds_error_set(err, DS_ENOMEM, NULL,
+                            "out of memory for a random generator or its scratch");
     return 0;
 }
 

@@ -102,7 +102,8 @@ int ds_cmd_demo(const ds_cli *cli, int argc, char **argv)
         v[i] = r[i].elapsed_ms;
     print_row("time (ms)", v, 3, NAN, 1);
     printf("\n  Monte Carlo's mean has a standard error of %.0f; the exact methods' error comes\n"
-           "  from the lattice span. `dsure aggregate MODEL --method mc|panjer|fft` prints JSON.\n",
+           "  from the lattice span. `dsure aggregate MODEL --method mc|panjer|fft` prints"
+           " JSON.\n",
            r[0].mean_stderr);
     fflush(stdout);
     if (ds_demo_story(&err))

@@ -122,7 +122,8 @@ int ds_ledger_store_get_entry(ds_ledger_store *store, int64_t log_id, uint64_t i
                               uint8_t **entry, size_t *len, ds_error *err);
 
 /*
- * The same without a copy for the caller: *entry points into a buffer of the store (NUL-terminated),
+ * The same without a copy for the caller: *entry points into a buffer of the store
+ * (NUL-terminated),
  * valid until the next call of this function or _get_entry, or _free. For proofs, which only
  * hash the entry.
  */

@@ -155,7 +155,8 @@ int ds_policy_store_log_for_platform(char **out, ds_db *db, const char *platform
      * match on "P-0012". */
     int rc = prepare(&stmt, db,
                      "SELECT origin FROM logs WHERE origin = ?1 OR"
-                     " (length(origin) > length(?1) AND substr(origin, -length(?1) - 1) = '/' || ?1)"
+                     " (length(origin) > length(?1)"
+                     "  AND substr(origin, -length(?1) - 1) = '/' || ?1)"
                      " LIMIT 2",
                      err);
     if (rc)

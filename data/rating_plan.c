@@ -367,7 +367,8 @@ int ds_rating_plan_parse(ds_rating_plan *out, const cJSON *json, const char *pat
     if ((rc = sub_object(&fx, json, path, "fx", sub, sizeof sub, err)) ||
         (rc = number_in(&out->fx_usd, fx, sub, "USD", 0, 1e6, 1, err)) ||
         (rc = sub_object(&freq, json, path, "frequency", sub, sizeof sub, err)) ||
-        (rc = parse_frequency(out, freq, sub, err)) || (rc = parse_controls(out, json, path, err)) ||
+        (rc = parse_frequency(out, freq, sub, err)) ||
+        (rc = parse_controls(out, json, path, err)) ||
         (rc = parse_kinds(out, json, path, err)) || (rc = parse_severity(out, json, path, err)) ||
         (rc = parse_loading(out, json, path, err)))
         return rc;

@@ -52,7 +52,11 @@ typedef enum {
 } ds_control_effect;
 #define DS_EFFECT_COUNT 5
 
-typedef enum { DS_PRINCIPLE_COST_OF_CAPITAL, DS_PRINCIPLE_STD_DEV, DS_PRINCIPLE_WANG } ds_principle;
+typedef enum {
+    DS_PRINCIPLE_COST_OF_CAPITAL,
+    DS_PRINCIPLE_STD_DEV,
+    DS_PRINCIPLE_WANG
+} ds_principle;
 
 #define DS_PLAN_MAX_RATES 96
 

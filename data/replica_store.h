@@ -43,7 +43,8 @@ int ds_replica_store_find_by_url(ds_db *db, const char *source_url, char **first
 int ds_replica_store_write(ds_db *db, int64_t log_id, const char *source_url, const char *key,
                            const char *trust, const char *updated, ds_error *err);
 
-/* A repin also changes the key the log itself is verified with (`ledger verify`): logs.verifier_key. */
+/* A repin also changes the key the log itself is verified with (`ledger verify`):
+ * logs.verifier_key. */
 int ds_replica_store_set_log_key(ds_db *db, int64_t log_id, const char *key, ds_error *err);
 
 #endif

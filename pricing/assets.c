@@ -170,7 +170,8 @@ int ds_assets_parse(ds_asset_list *out, const cJSON *array, const char *path, ds
             for (size_t k = 0; k + 1 < out->n; k++) {
                 if (strcmp(out->items[k].id, out->items[out->n - 1].id) == 0) {
                     char field[DS_PATH_MAX];
-                    rc = ds_error_set(err, DS_EINVAL, ds_path_key(field, sizeof field, apath, "id"),
+                    rc = ds_error_set(err, DS_EINVAL,
+                                      ds_path_key(field, sizeof field, apath, "id"),
                                       "duplicate asset id \"%s\" (also %s[%zu])",
                                       out->items[k].id, path, k);
                     break;

@@ -216,7 +216,8 @@ cJSON *ds_cover_to_json(const ds_cover *cover)
         ok = cJSON_AddStringToObject(root, "retroactive_date", date) != NULL;
     }
     if (ok && cover->reporting_days >= 0)
-        ok = cJSON_AddNumberToObject(root, "reporting_days", (double)cover->reporting_days) != NULL;
+        ok = cJSON_AddNumberToObject(root, "reporting_days",
+                                     (double)cover->reporting_days) != NULL;
     cJSON *coverages = ok ? cJSON_AddArrayToObject(root, "coverages") : NULL;
     ok = ok && coverages;
     for (int c = 0; ok && c < DS_COV_COUNT; c++) {

@@ -42,7 +42,8 @@ typedef struct ds_http_response {
 /* Frees the body. NULL-safe. */
 void ds_http_response_clear(ds_http_response *res);
 
-/* The HTTP status for a DS_E* code: EINVAL/EUSAGE 400, ENOTFOUND 404, ECONFLICT 409, others 500. */
+/* The HTTP status for a DS_E* code: EINVAL/EUSAGE 400, ENOTFOUND 404, ECONFLICT 409,
+ * others 500. */
 unsigned ds_http_status_of(int ds_code);
 
 /* The error code word of a status: 400 "invalid_input", 401 "unauthorized", ... */

@@ -27,7 +27,8 @@ static void test_json_batch__array_yields_elements_without_line_numbers(void)
 {
     ds_json_batch b;
     ds_error err;
-    CU_ASSERT_EQUAL_FATAL(read_text(&b, " \n[{\"id\": 1}, {\"id\": 2}, {\"id\": 3}]\n", 0, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(
+        read_text(&b, " \n[{\"id\": 1}, {\"id\": 2}, {\"id\": 3}]\n", 0, &err), 0);
     CU_ASSERT_EQUAL(b.n, 3);
     CU_ASSERT_TRUE(b.is_array);
     CU_ASSERT_PTR_NULL(b.line_no);

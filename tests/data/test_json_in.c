@@ -112,13 +112,15 @@ static void test_json_in__array_element_path(void)
 }
 
 static const ds_test_case tests[] = {
-    {"malformed_json_reports_line_and_column", test_json_in__malformed_json_reports_line_and_column},
+    {"malformed_json_reports_line_and_column",
+     test_json_in__malformed_json_reports_line_and_column},
     {"trailing_garbage_is_refused", test_json_in__trailing_garbage_is_refused},
     {"nul_escape_and_duplicate_members_are_refused",
      test_json_in__nul_escape_and_duplicate_members_are_refused},
     {"number_names_nested_path", test_json_in__number_names_nested_path},
     {"null_counts_as_absent_when_optional", test_json_in__null_counts_as_absent_when_optional},
-    {"int64_refuses_fractions_and_huge_values", test_json_in__int64_refuses_fractions_and_huge_values},
+    {"int64_refuses_fractions_and_huge_values",
+     test_json_in__int64_refuses_fractions_and_huge_values},
     {"only_keys_reports_the_typo", test_json_in__only_keys_reports_the_typo},
     {"array_element_path", test_json_in__array_element_path},
 };

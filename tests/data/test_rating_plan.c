@@ -82,10 +82,12 @@ static void expect_broken(const char *object_path, const char *key, double value
 
 static void test_rating_plan__broken_fields_are_named(void)
 {
-    expect_broken("kinds.ransomware", "share", 1.5, "plan.kinds.ransomware.share: must be in [0, 1]");
+    expect_broken("kinds.ransomware", "share", 1.5,
+                  "plan.kinds.ransomware.share: must be in [0, 1]");
     expect_broken("kinds.exfiltration", "share", 0.0,
                   "plan.kinds: shares must add up to 1 (they add up to");
-    expect_broken("controls.mfa", "frequency", 1.0, "plan.controls.mfa.frequency: must be in [0, 1)");
+    expect_broken("controls.mfa", "frequency", 1.0,
+                  "plan.controls.mfa.frequency: must be in [0, 1)");
     expect_broken("frequency.size", "elasticity", -1,
                   "plan.frequency.size.elasticity: must be in [0, 2]");
 }

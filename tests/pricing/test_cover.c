@@ -13,7 +13,8 @@ static const char *design_example =
     "{\"currency\": \"CNY\", \"period\": {\"start\": \"2027-01-01\", \"end\": \"2027-12-31\"},"
     " \"retroactive_date\": \"2025-01-01\", \"reporting_days\": 90,"
     " \"coverages\": [{\"code\": \"INRE\", \"sublimit\": 2000000},"
-    "   {\"code\": \"NPBI\", \"sublimit\": 2000000, \"deductible\": 10000, \"waiting_hours\": 12}],"
+    "   {\"code\": \"NPBI\", \"sublimit\": 2000000, \"deductible\": 10000,"
+    " \"waiting_hours\": 12}],"
     " \"deductible\": 50000,"
     " \"layer\": {\"attachment\": 0, \"limit\": 10000000, \"participation\": 1.0},"
     " \"aggregate_limit\": 10000000}";

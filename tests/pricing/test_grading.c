@@ -120,7 +120,8 @@ static void test_grading__declared_grade_is_reported_and_never_lowers_the_price(
     CU_ASSERT(cJSON_IsTrue(cJSON_GetObjectItem(a0, "declared_below_rules")));
     /* Declared above the rules: the declaration stands. */
     CU_ASSERT_STRING_EQUAL(asset_field(profile, 1, "grade"), "core");
-    CU_ASSERT_STRING_EQUAL(asset_field(profile, 1, "rule"), "declared core, above the rules' general");
+    CU_ASSERT_STRING_EQUAL(asset_field(profile, 1, "rule"),
+                           "declared core, above the rules' general");
     /* Declared only. */
     CU_ASSERT_STRING_EQUAL(asset_field(profile, 2, "grade"), "important");
     CU_ASSERT_STRING_EQUAL(asset_field(profile, 2, "rule"), "declared important");
@@ -192,7 +193,8 @@ static void test_grading__bad_input_names_the_field(void)
     expect_error("{\"platform_id\": \"P\", \"assets\": [{\"id\": \"A\", \"records\": 1,"
                  " \"grade\": \"core\"}, {\"id\": \"A\", \"records\": 2, \"grade\": \"core\"}]}",
                  "assets[1].id: duplicate asset id \"A\" (also assets[0])");
-    expect_error("{\"platform_id\": \"P\", \"assets\": []}", "assets: must list at least one asset");
+    expect_error("{\"platform_id\": \"P\", \"assets\": []}",
+                 "assets: must list at least one asset");
     expect_error("{\"assets\": []}", "platform_id: required field is missing");
     expect_error("{\"platform_id\": \"P\", \"assets\": [{\"id\": \"A\", \"records\": 1,"
                  " \"grade\": \"core\", \"recrods\": 5}]}",

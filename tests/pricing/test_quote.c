@@ -230,7 +230,8 @@ static void test_quote__bad_requests_name_the_field(void)
     r = example();
     cJSON_ReplaceItemInObject(cJSON_GetObjectItem(r, "cover"), "currency",
                               cJSON_CreateString("USD"));
-    expect_error(r, DS_EINVAL, "cover.currency: the rating plan \"default\" prices in CNY, not USD");
+    expect_error(r, DS_EINVAL,
+                 "cover.currency: the rating plan \"default\" prices in CNY, not USD");
 
     r = example();
     set_number(cJSON_GetObjectItem(r, "platform"), "revenue", 0);
