@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "data/date.h"
 #include "data/jcs.h"
 #include "data/json_in.h"
 
@@ -113,69 +114,11 @@ static int in_list(const char *text, const char *const *list)
     return 0;
 }
 
-/* Reads exactly n decimal digits at s into *out. */
-static int read_digits(int *out, const char *s, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return 1;
-}
-
-static int is_leap(int y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (H. Hinnant,
- * "chrono-Compatible Low-Level Date Algorithms", days_from_civil). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 int ds_time_parse_rfc3339(int64_t *out_seconds, const char *text)
 {
-    static const int month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (!text)
+    /* One strict parser for the whole program: data/date.h. */
+    if (!text || ds_timestamp_parse(out_seconds, text))
         return DS_EINVAL;
-    size_t n = strlen(text);
-    /* "YYYY-MM-DDTHH:MM:SS" is 19 characters, then an optional fraction, then "Z". */
-    if (n < 20)
-        return DS_EINVAL;
-    int year, month, day, hour, minute, second;
-    if (!read_digits(&year, text, 4) || text[4] != '-' || !read_digits(&month, text + 5, 2) ||
-        text[7] != '-' || !read_digits(&day, text + 8, 2) || text[10] != 'T' ||
-        !read_digits(&hour, text + 11, 2) || text[13] != ':' ||
-        !read_digits(&minute, text + 14, 2) || text[16] != ':' ||
-        !read_digits(&second, text + 17, 2))
-        return DS_EINVAL;
-    size_t i = 19;
-    if (text[i] == '.') {
-        size_t start = ++i;
-        while (text[i] >= '0' && text[i] <= '9')
-            i++;
-        /* At least one digit; at most nine (nanoseconds), a bound on silly input. */
-        if (i == start || i - start > 9)
-            return DS_EINVAL;
-    }
-    if (text[i] != 'Z' || text[i + 1] != '\0')
-        return DS_EINVAL;
-    if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59)
-        return DS_EINVAL;
-    int dim = month_days[month - 1] + (month == 2 && is_leap(year));
-    if (day < 1 || day > dim)
-        return DS_EINVAL;
-    *out_seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
     return 0;
 }
 

@@ -100,7 +100,8 @@ int ds_timestamp_parse(int64_t *out_seconds, const char *text)
         size_t start = i;
         while (i < len && text[i] >= '0' && text[i] <= '9')
             i++;
-        if (i == start)
+        /* At least one digit; at most nine (nanoseconds), a bound on silly input. */
+        if (i == start || i - start > 9)
             return -1;
     }
     if (i + 1 != len || text[i] != 'Z')

@@ -23,8 +23,8 @@ int ds_date_parse_days(int64_t *out_days, const char *text);
 /* Writes "YYYY-MM-DD" into buf (at least 11 bytes). */
 void ds_date_format(char *buf, size_t cap, int64_t days);
 
-/* "YYYY-MM-DDTHH:MM:SS[.fraction]Z" to whole seconds since the epoch (the fraction is checked
- * and dropped); 0 on success, -1 when malformed. */
+/* "YYYY-MM-DDTHH:MM:SS[.fraction]Z" to whole seconds since the epoch (the fraction, 1 to 9
+ * digits, is checked and dropped); 0 on success, -1 when malformed. */
 int ds_timestamp_parse(int64_t *out_seconds, const char *text);
 
 /* Writes "YYYY-MM-DDTHH:MM:SSZ" into buf (at least 21 bytes). */

@@ -48,6 +48,8 @@ static void test_date__timestamps_are_utc_and_strict(void)
     ds_date_parse_days(&day, "2027-03-05");
     CU_ASSERT_EQUAL(s, day * 86400 + 8 * 3600);
     CU_ASSERT(ds_timestamp_parse(&s, "2027-03-05T08:00:00.125Z") == 0);
+    CU_ASSERT(ds_timestamp_parse(&s, "2027-03-05T08:00:00.123456789Z") == 0);
+    CU_ASSERT(ds_timestamp_parse(&s, "2027-03-05T08:00:00.1234567890Z") == -1);
     CU_ASSERT_EQUAL(s, day * 86400 + 8 * 3600);
     char buf[32];
     ds_timestamp_format(buf, sizeof buf, s);
