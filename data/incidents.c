@@ -48,7 +48,7 @@ void ds_incidents_free(ds_incidents *inc)
     free(inc);
 }
 
-static ds_incidents *incidents_new(void)
+ds_incidents *ds_incidents_new(void)
 {
     return calloc(1, sizeof(ds_incidents));
 }
@@ -135,17 +135,71 @@ static int loss_to_minor(int64_t *out, double loss, const char *field, ds_error 
 /* ------------------------------------------------------------------------------------------ */
 /* dsure JSON                                                                                  */
 
+int ds_incidents_read_list(ds_incidents *inc, const cJSON *list, const char *list_path,
+                           ds_error *err)
+{
+    static const char *const item_keys[] = {"id", "date", "kind", "records", "loss", NULL};
+    int rc = 0;
+    size_t i = 0;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, list)
+    {
+        char path[DS_PATH_MAX], field[DS_PATH_MAX];
+        ds_path_index(path, sizeof path, list_path, i++);
+        if ((rc = ds_json_expect_object(item, path, err)) ||
+            (rc = ds_json_only_keys(item, path, item_keys, err)))
+            return rc;
+        ds_incident *it = incidents_add(inc);
+        if (!it)
+            return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+        copy_str(it->label, sizeof it->label, path);
+        const char *date;
+        if ((rc = ds_json_string(&date, item, path, "date", DS_JSON_REQUIRED, err)))
+            return rc;
+        if (ds_date_parse(date, &it->year, &it->month, &it->day)) {
+            return ds_error_set(err, DS_EINVAL, ds_path_key(field, sizeof field, path, "date"),
+                                "not a valid date \"%s\"", date);
+        }
+        const char *kind;
+        rc = ds_json_string(&kind, item, path, "kind", DS_JSON_OPTIONAL, err);
+        if (rc < 0)
+            return rc;
+        if (rc == 0) {
+            if ((rc = check_kind(kind, ds_path_key(field, sizeof field, path, "kind"), err)))
+                return rc;
+            copy_str(it->kind, sizeof it->kind, kind);
+        }
+        int64_t records;
+        rc = ds_json_int64(&records, item, path, "records", DS_JSON_OPTIONAL, err);
+        if (rc < 0)
+            return rc;
+        if (rc == 0) {
+            if (records < 0) {
+                return ds_error_set(err, DS_EINVAL,
+                                    ds_path_key(field, sizeof field, path, "records"),
+                                    "must be non-negative");
+            }
+            it->has_records = 1;
+            it->records = records;
+        }
+        rc = ds_money_get(&it->loss_minor, item, path, "loss", DS_JSON_OPTIONAL, err);
+        if (rc < 0)
+            return rc;
+        it->has_loss = rc == 0;
+    }
+    return 0;
+}
+
 int ds_incidents_from_json(ds_incidents **out, const cJSON *root, ds_error *err)
 {
     static const char *const top_keys[] = {"history_years", "truncation", "incidents", NULL};
-    static const char *const item_keys[] = {"id", "date", "kind", "records", "loss", NULL};
     *out = NULL;
     int rc = ds_json_expect_object(root, "", err);
     if (rc)
         return rc;
     if ((rc = ds_json_only_keys(root, "", top_keys, err)))
         return rc;
-    ds_incidents *inc = incidents_new();
+    ds_incidents *inc = ds_incidents_new();
     if (!inc)
         return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
     int64_t years;
@@ -170,57 +224,8 @@ int ds_incidents_from_json(ds_incidents **out, const cJSON *root, ds_error *err)
         rc = ds_error_set(err, DS_EINVAL, "incidents", "empty history");
         goto out;
     }
-    size_t i = 0;
-    const cJSON *item;
-    cJSON_ArrayForEach(item, list)
-    {
-        char path[DS_PATH_MAX], field[DS_PATH_MAX];
-        ds_path_index(path, sizeof path, "incidents", i++);
-        if ((rc = ds_json_expect_object(item, path, err)) ||
-            (rc = ds_json_only_keys(item, path, item_keys, err)))
-            goto out;
-        ds_incident *it = incidents_add(inc);
-        if (!it) {
-            rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
-            goto out;
-        }
-        copy_str(it->label, sizeof it->label, path);
-        const char *date;
-        if ((rc = ds_json_string(&date, item, path, "date", DS_JSON_REQUIRED, err)))
-            goto out;
-        if (ds_date_parse(date, &it->year, &it->month, &it->day)) {
-            rc = ds_error_set(err, DS_EINVAL, ds_path_key(field, sizeof field, path, "date"),
-                              "not a valid date \"%s\"", date);
-            goto out;
-        }
-        const char *kind;
-        rc = ds_json_string(&kind, item, path, "kind", DS_JSON_OPTIONAL, err);
-        if (rc < 0)
-            goto out;
-        if (rc == 0) {
-            if ((rc = check_kind(kind, ds_path_key(field, sizeof field, path, "kind"), err)))
-                goto out;
-            copy_str(it->kind, sizeof it->kind, kind);
-        }
-        int64_t records;
-        rc = ds_json_int64(&records, item, path, "records", DS_JSON_OPTIONAL, err);
-        if (rc < 0)
-            goto out;
-        if (rc == 0) {
-            if (records < 0) {
-                rc = ds_error_set(err, DS_EINVAL,
-                                  ds_path_key(field, sizeof field, path, "records"),
-                                  "must be non-negative");
-                goto out;
-            }
-            it->has_records = 1;
-            it->records = records;
-        }
-        rc = ds_money_get(&it->loss_minor, item, path, "loss", DS_JSON_OPTIONAL, err);
-        if (rc < 0)
-            goto out;
-        it->has_loss = rc == 0;
-    }
+    if ((rc = ds_incidents_read_list(inc, list, "incidents", err)))
+        goto out;
     rc = 0;
     *out = inc;
     inc = NULL;
@@ -240,7 +245,7 @@ int ds_incidents_from_csv(ds_incidents **out, const char *text, size_t len, ds_e
     int rc = ds_csv_parse(&csv, text, len, err);
     if (rc)
         return rc;
-    ds_incidents *inc = incidents_new();
+    ds_incidents *inc = ds_incidents_new();
     size_t col[4];
     if (!inc) {
         rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
@@ -443,7 +448,7 @@ int ds_incidents_from_veris(ds_incidents **out, const cJSON *root, const char *s
                             ds_error *err)
 {
     *out = NULL;
-    ds_incidents *inc = incidents_new();
+    ds_incidents *inc = ds_incidents_new();
     if (!inc || veris_add(inc, root, source)) {
         ds_incidents_free(inc);
         return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
@@ -510,7 +515,7 @@ static int veris_dir(ds_incidents **out, const char *path, ds_error *err)
         goto out;
     }
     qsort(names, n, sizeof *names, cmp_str);
-    if (!(inc = incidents_new())) {
+    if (!(inc = ds_incidents_new())) {
         rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
         goto out;
     }

@@ -73,7 +73,18 @@ typedef struct ds_incidents {
     size_t n_skipped, cap_skipped;
 } ds_incidents;
 
+/* An empty history; NULL when out of memory. Free with ds_incidents_free. */
+ds_incidents *ds_incidents_new(void);
+
 void ds_incidents_free(ds_incidents *inc);
+
+/*
+ * Appends the incidents of a JSON array in dsure's form ({"id"?, "date", "kind"?, "records"?,
+ * "loss"?}) to inc; messages name "list_path[i].field". The quote request's incidents and
+ * `dsure fit`'s both go through it.
+ */
+int ds_incidents_read_list(ds_incidents *inc, const cJSON *list, const char *list_path,
+                           ds_error *err);
 
 /* Parsed dsure JSON (borrowed tree). */
 int ds_incidents_from_json(ds_incidents **out, const cJSON *root, ds_error *err);

@@ -7,9 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "data/date.h"
+#include "data/incidents.h"
 #include "data/json_in.h"
-#include "data/money.h"
 
 /* Copies a string field into a fixed buffer, refusing one that does not fit. */
 static int copy_field(char *dst, size_t cap, const char *value, const char *parent,
@@ -118,35 +117,24 @@ static int parse_incidents(ds_quote_request *req, const cJSON *json, ds_error *e
     int rc = ds_json_array(&incidents, json, "", "incidents", DS_JSON_OPTIONAL, err);
     if (rc < 0)
         return rc;
-    static const char *const keys[] = {"date", "kind", "records", "loss", "id", NULL};
     size_t i = 0;
-    const cJSON *item;
-    cJSON_ArrayForEach(item, incidents)
-    {
-        char path[DS_PATH_MAX], field[DS_PATH_MAX];
-        ds_path_index(path, sizeof path, "incidents", i++);
-        const char *date, *kind;
-        int64_t days, records, loss;
-        if ((rc = ds_json_expect_object(item, path, err)) ||
-            (rc = ds_json_only_keys(item, path, keys, err)) ||
-            (rc = ds_json_string(&date, item, path, "date", DS_JSON_REQUIRED, err)))
-            return rc;
-        if (ds_date_parse_days(&days, date))
-            return ds_error_set(err, DS_EINVAL, ds_path_key(field, sizeof field, path, "date"),
-                                "not a valid date \"%s\"", date);
-        if ((rc = ds_json_string(&kind, item, path, "kind", DS_JSON_REQUIRED, err)))
-            return rc;
-        if (ds_kind_from_name(kind) < 0)
-            return ds_error_set(err, DS_EINVAL, ds_path_key(field, sizeof field, path, "kind"),
-                                "unknown kind \"%s\" (exfiltration, ransomware, misuse, outage, "
-                                "loss)",
-                                kind);
-        rc = ds_json_int64(&records, item, path, "records", DS_JSON_OPTIONAL, err);
-        if (rc == DS_EINVAL || (rc == 0 && records < 0))
-            return ds_error_set(err, DS_EINVAL,
-                                ds_path_key(field, sizeof field, path, "records"),
-                                "must be a non-negative integer");
-        if ((rc = ds_money_get(&loss, item, path, "loss", DS_JSON_OPTIONAL, err)) < 0)
+    if (incidents) {
+        /* The same reader as `dsure fit`'s history; a quote also needs each incident's kind. */
+        ds_incidents *history = ds_incidents_new();
+        if (!history)
+            return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+        rc = ds_incidents_read_list(history, incidents, "incidents", err);
+        for (; !rc && i < history->n; i++) {
+            if (!history->items[i].kind[0]) {
+                char field[DS_PATH_MAX];
+                rc = ds_error_set(err, DS_EINVAL,
+                                  ds_path_key(field, sizeof field, history->items[i].label,
+                                              "kind"),
+                                  "required field is missing");
+            }
+        }
+        ds_incidents_free(history);
+        if (rc)
             return rc;
     }
     req->n_incidents = i;

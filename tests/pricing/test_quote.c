@@ -223,6 +223,16 @@ static void test_quote__bad_requests_name_the_field(void)
     expect_error(r, DS_EINVAL, "incidents[0].date: not a valid date \"2020-13-45\"");
 
     r = example();
+    cJSON_DeleteItemFromObject(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "incidents"), 0), "kind");
+    expect_error(r, DS_EINVAL, "incidents[0].kind: required field is missing");
+
+    r = example();
+    cJSON_ReplaceItemInObject(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "incidents"), 0), "kind",
+                              cJSON_CreateString("flood"));
+    expect_error(r, DS_EINVAL, "incidents[0].kind: unknown kind \"flood\" (exfiltration, "
+                               "ransomware, misuse, outage, loss)");
+
+    r = example();
     cJSON_ReplaceItemInObject(r, "rating_plan", cJSON_CreateString("nonexistent"));
     expect_error(r, DS_ENOTFOUND, "rating_plan: unknown rating plan \"nonexistent\" "
                                   "(rating/nonexistent.json)");
