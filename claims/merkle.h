@@ -27,7 +27,9 @@
  * negative code returned by the node source, unchanged.
  *
  * Thread safety: all functions are reentrant; they keep no global state. A node source is called
- * only from the calling thread.
+ * only from the calling thread. A ds_merkle_mem is never written after ds_merkle_mem_new returns,
+ * so any number of threads may read it at once (ds_merkle_mem_node, ds_merkle_mem_inclusion_proof
+ * and the functions above over it); ds_merkle_mem_new itself may use a second thread internally.
  */
 #ifndef DS_CLAIMS_MERKLE_H
 #define DS_CLAIMS_MERKLE_H
@@ -130,13 +132,18 @@ int ds_merkle_verify_consistency(uint64_t from, uint64_t to,
 
 /*
  * An in-memory tree over a list of leaf hashes with every perfect-subtree level precomputed
- * (about 2n hashes of memory), for the stateless `dsure merkle` tool and for tests.
+ * (about 2n hashes of memory), and the hashes of the right edge of the full tree (the at most 64
+ * nodes D[a:n] of the RFC tree that are not perfect subtrees), for the stateless `dsure merkle`
+ * tool, claims verification over a recomputed log, and tests.
  */
 typedef struct ds_merkle_mem ds_merkle_mem;
 
 /*
  * Builds the tree over leaf_hashes[0..n_leaves-1] (copied; leaf_hashes may be NULL when
- * n_leaves is 0). Caller frees *out with ds_merkle_mem_free.
+ * n_leaves is 0). Caller frees *out with ds_merkle_mem_free. Cost: fewer than n_leaves node
+ * hashes (n_leaves - popcount(n_leaves) for the levels, at most popcount(n_leaves) - 1 for the
+ * right edge), the levels split over two threads from 65,536 leaves (the same result; if no
+ * thread can be created they are built on the calling thread).
  * Errors: DS_EINVAL ("size") when n_leaves > DS_MERKLE_MAX_SIZE, DS_ENOMEM.
  */
 int ds_merkle_mem_new(ds_merkle_mem **out, const uint8_t (*leaf_hashes)[DS_MERKLE_HASH_SIZE],
@@ -154,6 +161,17 @@ uint64_t ds_merkle_mem_size(const ds_merkle_mem *mem);
  */
 int ds_merkle_mem_node(void *ctx, unsigned level, uint64_t index,
                        uint8_t out[DS_MERKLE_HASH_SIZE]);
+
+/*
+ * ds_merkle_inclusion_proof(path, n_path, index, size, ds_merkle_mem_node, mem, err), the same
+ * bytes and errors, but for size == ds_merkle_mem_size(mem) from stored hashes only: no node hash
+ * and no callback, about ceil(log2 size) copies of 32 bytes. Any other size (or a request to
+ * refuse) goes through ds_merkle_inclusion_proof unchanged; a NULL mem is DS_EINVAL ("tree").
+ * Safe to call from several threads on the same mem.
+ */
+int ds_merkle_mem_inclusion_proof(uint8_t path[][DS_MERKLE_HASH_SIZE], size_t *n_path,
+                                  const ds_merkle_mem *mem, uint64_t index, uint64_t size,
+                                  ds_error *err);
 
 /*
  * The right frontier of an append-only tree: frontier[l] is the hash of the last complete

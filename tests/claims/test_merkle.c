@@ -648,6 +648,135 @@ static void test_merkle__consistency_proofs_agree_with_rfc_subproof_for_every_pa
     fixture_clear(&f);
 }
 
+/* ds_merkle_mem_inclusion_proof on a tree of exactly n leaves (the stored right edge) and on the
+ * 300-leaf tree for size n (the generic fallback) gives the bytes of ds_merkle_inclusion_proof,
+ * which the test above holds to the RFC recursion; checked against ref_path too. */
+static void test_merkle__mem_inclusion_proofs_equal_generic_for_every_size_and_index_to_300(void)
+{
+    ref_fixture f;
+    fixture_init(&f);
+    unsigned long n_checked = 0, n_bad = 0;
+    for (uint64_t n = 1; n <= N_REF; n++) {
+        ds_merkle_mem *mem = NULL;
+        ds_error err;
+        CU_ASSERT_FATAL(ds_merkle_mem_new(&mem, (const uint8_t (*)[H])f.ref.leaf, n, &err) == 0);
+        for (uint64_t i = 0; i < n; i++) {
+            uint8_t want[DS_MERKLE_MAX_PROOF][H], fast[DS_MERKLE_MAX_PROOF][H];
+            uint8_t fallback[DS_MERKLE_MAX_PROOF][H], ref[DS_MERKLE_MAX_PROOF][H];
+            size_t n_want = 99, n_fast = 99, n_fallback = 99, n_ref = 0;
+            int rc_want = ds_merkle_inclusion_proof(want, &n_want, i, n, ds_merkle_mem_node, mem,
+                                                    &err);
+            int rc_fast = ds_merkle_mem_inclusion_proof(fast, &n_fast, mem, i, n, &err);
+            int rc_fallback = ds_merkle_mem_inclusion_proof(fallback, &n_fallback, f.mem, i, n,
+                                                            &err);
+            ref_path(&f.ref, i, 0, n, ref, &n_ref);
+            int ok = rc_want == 0 && rc_fast == 0 && rc_fallback == 0 && n_want == n_ref &&
+                     n_fast == n_want && n_fallback == n_want &&
+                     memcmp(want, ref, n_want * H) == 0 && memcmp(fast, want, n_want * H) == 0 &&
+                     memcmp(fallback, want, n_want * H) == 0;
+            if (!ok && n_bad++ < 5)
+                fprintf(stderr, "\n  mem inclusion index %" PRIu64 " size %" PRIu64 " differs\n",
+                        i, n);
+            n_checked++;
+        }
+        ds_merkle_mem_free(mem);
+    }
+    CU_ASSERT_EQUAL(n_bad, 0);
+    CU_ASSERT_EQUAL(n_checked, (unsigned long)N_REF * (N_REF + 1) / 2);
+    fixture_clear(&f);
+}
+
+/* Requests the generic function refuses are refused the same way (code and field), path empty. */
+static void test_merkle__mem_inclusion_proof_refuses_what_the_generic_one_refuses(void)
+{
+    ref_fixture f;
+    fixture_init(&f);
+    static const struct {
+        uint64_t index, size;
+    } bad[] = {{N_REF, N_REF}, {N_REF + 5, N_REF}, {0, 0}, {0, N_REF + 1},
+               {0, DS_MERKLE_MAX_SIZE + 1}};
+    for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+        uint8_t path[DS_MERKLE_MAX_PROOF][H];
+        size_t n_want = 99, n_got = 99;
+        ds_error want, got;
+        int rc_want = ds_merkle_inclusion_proof(path, &n_want, bad[b].index, bad[b].size,
+                                                ds_merkle_mem_node, f.mem, &want);
+        int rc_got = ds_merkle_mem_inclusion_proof(path, &n_got, f.mem, bad[b].index,
+                                                   bad[b].size, &got);
+        CU_ASSERT(rc_want < 0);
+        CU_ASSERT_EQUAL(rc_got, rc_want);
+        CU_ASSERT_STRING_EQUAL(got.field, want.field);
+        CU_ASSERT_STRING_EQUAL(got.message, want.message);
+        CU_ASSERT_EQUAL(n_got, 0);
+    }
+    /* A missing tree is refused, not dereferenced. */
+    uint8_t path[DS_MERKLE_MAX_PROOF][H];
+    size_t n = 99;
+    ds_error err;
+    CU_ASSERT(ds_merkle_mem_inclusion_proof(path, &n, NULL, 0, 1, &err) == DS_EINVAL);
+    CU_ASSERT_EQUAL(n, 0);
+    fixture_clear(&f);
+}
+
+/* Trees from 65,536 leaves build their levels on two threads. Every stored subtree of such trees
+ * (sizes on both sides of the threshold, halves split off a multiple of 1024 leaves or not)
+ * equals the one computed here level by level on one thread; the root equals the right frontier's
+ * (code independent of ds_merkle_mem, held to the RFC recursion above); and proofs from the
+ * stored right edge verify against that root. */
+static void test_merkle__mem_tree_built_on_two_threads_equals_serial_levels_and_frontier(void)
+{
+    static const uint64_t sizes[] = {65535, 65536, 65537, 65536 + 1023, 100000,
+                                     131072 + 1024 + 1};
+    uint64_t max = 131072 + 1024 + 1;
+    uint8_t (*leaf)[H] = malloc((size_t)max * H);
+    uint8_t (*level)[H] = malloc((size_t)max * H);
+    CU_ASSERT_FATAL(leaf && level);
+    for (uint64_t i = 0; i < max; i++) {
+        uint8_t entry[8];
+        for (unsigned b = 0; b < 8; b++)
+            entry[b] = (uint8_t)(i >> (8 * b));
+        ds_merkle_leaf_hash(leaf[i], entry, sizeof entry);
+    }
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        uint64_t n = sizes[s];
+        ds_merkle_mem *mem = NULL;
+        ds_error err;
+        CU_ASSERT_FATAL(ds_merkle_mem_new(&mem, (const uint8_t (*)[H])leaf, n, &err) == 0);
+        /* Serial levels, in place: level[i] holds node i of the current level. */
+        memcpy(level, leaf, (size_t)n * H);
+        unsigned long n_bad = 0, n_nodes = 0;
+        for (unsigned l = 0; (n >> l) > 0; l++) {
+            for (uint64_t i = 0; i < (n >> l); i++) {
+                if (l > 0)
+                    ds_merkle_node_hash(level[i], level[2 * i], level[2 * i + 1]);
+                uint8_t got[H];
+                n_bad += ds_merkle_mem_node(mem, l, i, got) != 0 || memcmp(got, level[i], H);
+                n_nodes++;
+            }
+        }
+        CU_ASSERT_EQUAL(n_bad, 0);
+        CU_ASSERT_EQUAL(n_nodes, 2 * n - (unsigned long)__builtin_popcountll(n));
+        uint8_t frontier[64][H], want[H], got[H];
+        for (uint64_t i = 0; i < n; i++)
+            CU_ASSERT_FATAL(ds_merkle_frontier_add(frontier, i, leaf[i], NULL, NULL) == 0);
+        ds_merkle_frontier_root(want, frontier, n);
+        CU_ASSERT(ds_merkle_root(got, n, ds_merkle_mem_node, mem, &err) == 0);
+        CU_ASSERT(memcmp(got, want, H) == 0);
+        static const uint64_t probes[] = {0, 1, 65534, 65535, 65536, 99999, 132096};
+        for (size_t p = 0; p < sizeof probes / sizeof probes[0]; p++) {
+            uint64_t i = probes[p] < n ? probes[p] : n - 1;
+            uint8_t path[DS_MERKLE_MAX_PROOF][H];
+            size_t n_path = 0;
+            CU_ASSERT(ds_merkle_mem_inclusion_proof(path, &n_path, mem, i, n, &err) == 0);
+            CU_ASSERT(ds_merkle_verify_inclusion(leaf[i], i, n, (const uint8_t (*)[H])path,
+                                                 n_path, want, &err) == 0);
+        }
+        ds_merkle_mem_free(mem);
+    }
+    free(leaf);
+    free(level);
+}
+
 /* ---- verification rejects what it must ---------------------------------------------------- */
 
 /* Every corruption of a valid inclusion proof must fail (nonzero), as in the CT verifier tests. */
@@ -1072,6 +1201,12 @@ static const ds_test_case tests[] = {
      test_merkle__inclusion_proofs_agree_with_rfc_path_for_every_index_to_300},
     {"consistency_proofs_agree_with_rfc_subproof_for_every_pair_to_300",
      test_merkle__consistency_proofs_agree_with_rfc_subproof_for_every_pair_to_300},
+    {"mem_inclusion_proofs_equal_generic_for_every_size_and_index_to_300",
+     test_merkle__mem_inclusion_proofs_equal_generic_for_every_size_and_index_to_300},
+    {"mem_inclusion_proof_refuses_what_the_generic_one_refuses",
+     test_merkle__mem_inclusion_proof_refuses_what_the_generic_one_refuses},
+    {"mem_tree_built_on_two_threads_equals_serial_levels_and_frontier",
+     test_merkle__mem_tree_built_on_two_threads_equals_serial_levels_and_frontier},
     {"verify_inclusion_rejects_every_corruption",
      test_merkle__verify_inclusion_rejects_every_corruption},
     {"verify_consistency_rejects_every_corruption",
