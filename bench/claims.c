@@ -376,6 +376,10 @@ int main(int argc, char **argv)
                run == 0 ? ((double)n_claims / dw >= 20000 ? "  (goal >= 20000: ok)"
                                                           : "  (goal >= 20000: MISSED)")
                         : "");
+        printf("  phases (wall s): parse %.2f, read %.2f, log pass %.2f, verify %.2f, "
+               "settle %.2f\n", sum.seconds[DS_ADJUDICATE_PARSE], sum.seconds[DS_ADJUDICATE_READ],
+               sum.seconds[DS_ADJUDICATE_PREPARE], sum.seconds[DS_ADJUDICATE_VERIFY],
+               sum.seconds[DS_ADJUDICATE_SETTLE]);
         if (run == 0) {
             w = wall();
             char *printed = cJSON_Print(out);

@@ -5,14 +5,26 @@
 #include "claims/adjudicate.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <pthread.h>
+#include <unistd.h>
 
 #include "claims/claim.h"
 #include "claims/settle.h"
 #include "data/json_batch.h"
 #include "data/json_in.h"
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 typedef struct batch_item {
     ds_claim claim;
@@ -33,45 +45,25 @@ static int settle_order(const void *a, const void *b)
     return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-static int64_t minor_of(const cJSON *obj, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    return cJSON_IsNumber(v) ? (int64_t)llround(v->valuedouble * 100.0) : 0;
-}
-
-/* Counts one result into the summary, from its JSON (fresh and replayed results alike). */
-static void count_result(ds_adjudicate_summary *sum, const cJSON *result)
+/* Counts one result into the summary (fresh and replayed results alike). */
+static void count_result(ds_adjudicate_summary *sum, const ds_settled *result)
 {
     sum->claims++;
-    const cJSON *status = cJSON_GetObjectItemCaseSensitive(result, "status");
-    const char *s = cJSON_IsString(status) ? status->valuestring : "";
-    if (strcmp(s, "approved") == 0)
+    if (result->status == DS_SETTLED_APPROVED)
         sum->approved++;
-    else if (strcmp(s, "reduced") == 0)
+    else if (result->status == DS_SETTLED_REDUCED)
         sum->reduced++;
     else
         sum->denied++;
-    sum->paid += minor_of(result, "payable");
-    const cJSON *line;
-    cJSON_ArrayForEach(line, cJSON_GetObjectItemCaseSensitive(result, "by_coverage"))
-    {
-        const cJSON *code = cJSON_GetObjectItemCaseSensitive(line, "code");
-        int c = cJSON_IsString(code) ? ds_coverage_from_code(code->valuestring) : -1;
-        if (c >= 0)
-            sum->paid_by_coverage[c] += minor_of(line, "paid");
-    }
-    const cJSON *reason;
-    cJSON_ArrayForEach(reason, cJSON_GetObjectItemCaseSensitive(result, "reasons"))
-    {
-        const cJSON *code = cJSON_GetObjectItemCaseSensitive(reason, "code");
-        for (int r = 0; cJSON_IsString(code) && r < DS_REASON_COUNT; r++) {
-            if (strcmp(code->valuestring, ds_reason_name((ds_reason_code)r)) == 0)
-                sum->reasons[r]++;
-        }
-    }
+    sum->paid += result->payable;
+    for (int c = 0; c < DS_COV_COUNT; c++)
+        sum->paid_by_coverage[c] += result->paid[c];
+    for (int r = 0; r < DS_REASON_COUNT; r++)
+        sum->reasons[r] += result->reasons[r];
 }
 
-static cJSON *batch_json(cJSON **results, size_t n, const ds_adjudicate_summary *sum)
+/* {"results": [...], "summary": {...}}, each result its issued text as a raw item. */
+static cJSON *batch_json(const ds_settled *results, size_t n, const ds_adjudicate_summary *sum)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON *list = root ? cJSON_AddArrayToObject(root, "results") : NULL;
@@ -81,8 +73,12 @@ static cJSON *batch_json(cJSON **results, size_t n, const ds_adjudicate_summary 
         return NULL;
     }
     for (size_t i = 0; i < n; i++) {
-        cJSON_AddItemToArray(list, results[i]);
-        results[i] = NULL;
+        cJSON *item = cJSON_CreateRaw(results[i].json);
+        if (!item || !cJSON_AddItemToArray(list, item)) {
+            cJSON_Delete(item);
+            cJSON_Delete(root);
+            return NULL;
+        }
     }
     int ok = cJSON_AddNumberToObject(summary, "claims", (double)sum->claims) &&
              cJSON_AddNumberToObject(summary, "approved", (double)sum->approved) &&
@@ -96,6 +92,26 @@ static cJSON *batch_json(cJSON **results, size_t n, const ds_adjudicate_summary 
     return root;
 }
 
+int ds_adjudicate_parse_results(cJSON *batch, ds_error *err)
+{
+    cJSON *list = cJSON_GetObjectItemCaseSensitive(batch, "results");
+    for (cJSON *item = list ? list->child : NULL; item; item = item->next) {
+        if (!cJSON_IsRaw(item))
+            continue;
+        cJSON *parsed = NULL;
+        int rc = ds_json_parse(&parsed, item->valuestring, strlen(item->valuestring),
+                               "results", err);
+        if (rc)
+            return rc;
+        if (!cJSON_ReplaceItemViaPointer(list, item, parsed)) {
+            cJSON_Delete(parsed);
+            return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+        }
+        item = parsed;
+    }
+    return 0;
+}
+
 static void progress(const ds_adjudicate_options *opts, const char *phase, size_t done,
                      size_t total)
 {
@@ -103,8 +119,160 @@ static void progress(const ds_adjudicate_options *opts, const char *phase, size_
         opts->on_progress(opts->ctx, phase, done, total);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* Reading and verifying on several threads                                                  */
+
+/*
+ * Reading a claim (its fields and the SHA-256 of its canonical JSON) and verifying it (inclusion
+ * proofs, entries parsed) depend on nothing but the claim and what the verifier prepared, so the
+ * claims of a batch are shared out among threads in chunks taken from an atomic counter. Each
+ * claim's outcome lands in its own slot, so the results do not depend on the thread count. A
+ * failure to check (out of memory, the database) stops the phase; the one reported is the
+ * failure of the lowest claim index, as a single thread would have met first.
+ */
+#define PHASE_CHUNK 64
+#define MAX_THREADS 64
+
+typedef enum { PHASE_READ, PHASE_VERIFY } phase_kind;
+
+typedef struct phase_job {
+    phase_kind kind;
+    batch_item *batch;
+    const cJSON *const *items;
+    ds_settled *results;
+    ds_claims_verifier *verifier;
+    size_t n;
+    atomic_size_t next;
+    atomic_size_t done;
+    atomic_int failed;
+    pthread_mutex_t lock;            /* guards the failure below */
+    size_t failed_at;
+    int rc;
+    ds_error err;
+    const ds_adjudicate_options *opts;
+} phase_job;
+
+/* Reads claim i into its slot; a claim that cannot be read gets its rejection as its result. */
+static int read_one(phase_job *job, size_t i, ds_error *err)
+{
+    batch_item *it = &job->batch[i];
+    char path[DS_PATH_MAX];
+    ds_path_index(path, sizeof path, "claims", i);
+    ds_error why;
+    ds_error_clear(&why);
+    int prc = ds_claim_parse(&it->claim, job->items[i], path, &why);
+    if (prc == DS_ENOMEM)
+        return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+    if (prc) {
+        ds_reason reason = {.code = DS_REASON_CLAIM_MALFORMED};
+        snprintf(reason.detail, sizeof reason.detail, "%.190s", why.message);
+        if (ds_claims_rejection(&job->results[i], it->claim.claim_id, it->claim.policy_id,
+                                &reason))
+            return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+        return 0;
+    }
+    it->is_parsed = 1;
+    return 0;
+}
+
+static void phase_fail(phase_job *job, size_t i, int rc, const ds_error *err)
+{
+    pthread_mutex_lock(&job->lock);
+    if (!job->rc || i < job->failed_at) {
+        job->rc = rc;
+        job->failed_at = i;
+        job->err = *err;
+    }
+    pthread_mutex_unlock(&job->lock);
+    atomic_store(&job->failed, 1);
+}
+
+static void phase_work(phase_job *job, int is_caller)
+{
+    for (;;) {
+        if (atomic_load(&job->failed))
+            return;
+        size_t start = atomic_fetch_add(&job->next, PHASE_CHUNK);
+        if (start >= job->n)
+            return;
+        size_t end = start + PHASE_CHUNK < job->n ? start + PHASE_CHUNK : job->n;
+        for (size_t i = start; i < end; i++) {
+            ds_error err;
+            ds_error_clear(&err);
+            int rc = 0;
+            if (job->kind == PHASE_READ)
+                rc = read_one(job, i, &err);
+            else if (job->batch[i].is_parsed)
+                rc = ds_claims_verify(&job->batch[i].check, job->verifier,
+                                      &job->batch[i].claim, &err);
+            if (rc) {
+                phase_fail(job, i, rc, &err);
+                return;
+            }
+        }
+        size_t done = atomic_fetch_add(&job->done, end - start) + (end - start);
+        if (is_caller && job->kind == PHASE_VERIFY)
+            progress(job->opts, "verified", done, job->n);
+    }
+}
+
+static void *phase_thread(void *arg)
+{
+    phase_work(arg, 0);
+    return NULL;
+}
+
+static unsigned thread_count(const ds_adjudicate_options *opts, size_t n)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned t = opts->threads ? opts->threads : cores < 1 ? 1 : (unsigned)cores;
+    if (t > MAX_THREADS)
+        t = MAX_THREADS;
+    size_t chunks = (n + PHASE_CHUNK - 1) / PHASE_CHUNK;
+    if (t > chunks)
+        t = chunks ? (unsigned)chunks : 1;
+    return t;
+}
+
+/* Runs one phase over every claim; the calling thread works too. */
+static int run_phase(phase_kind kind, batch_item *batch, const cJSON *const *items,
+                     ds_settled *results, ds_claims_verifier *verifier, size_t n,
+                     const ds_adjudicate_options *opts, ds_error *err)
+{
+    phase_job job;
+    memset(&job, 0, sizeof job);
+    job.kind = kind;
+    job.batch = batch;
+    job.items = items;
+    job.results = results;
+    job.verifier = verifier;
+    job.n = n;
+    job.opts = opts;
+    atomic_init(&job.next, 0);
+    atomic_init(&job.done, 0);
+    atomic_init(&job.failed, 0);
+    if (pthread_mutex_init(&job.lock, NULL) != 0)
+        return ds_error_set(err, DS_ENOMEM, NULL, "cannot create a lock");
+    unsigned threads = thread_count(opts, n);
+    pthread_t ids[MAX_THREADS];
+    unsigned started = 0;
+    /* If a thread cannot start, the others do its share. */
+    for (unsigned t = 1; t < threads; t++) {
+        if (pthread_create(&ids[started], NULL, phase_thread, &job) != 0)
+            break;
+        started++;
+    }
+    phase_work(&job, 1);
+    for (unsigned t = 0; t < started; t++)
+        pthread_join(ids[t], NULL);
+    pthread_mutex_destroy(&job.lock);
+    if (job.rc && err)
+        *err = job.err;
+    return job.rc;
+}
+
 /* Settles the verified items in order, group_size per transaction. */
-static int settle_all(cJSON **results, batch_item **order, size_t n, ds_db *db,
+static int settle_all(ds_settled *results, batch_item **order, size_t n, ds_db *db,
                       const ds_adjudicate_options *opts, ds_adjudicate_summary *sum,
                       ds_error *err)
 {
@@ -128,10 +296,8 @@ static int settle_all(cJSON **results, batch_item **order, size_t n, ds_db *db,
         if (rc) {
             ds_claims_settler_rollback(settler);
             /* Results of the rolled-back group were never committed: they must not be shown. */
-            for (size_t k = start; k < end; k++) {
-                cJSON_Delete(results[order[k]->pos]);
-                results[order[k]->pos] = NULL;
-            }
+            for (size_t k = start; k < end; k++)
+                ds_settled_clear(&results[order[k]->pos]);
             break;
         }
         if ((rc = ds_claims_settler_commit(settler, err)))
@@ -157,7 +323,7 @@ int ds_adjudicate_items(cJSON **out, ds_adjudicate_summary *summary, ds_db *db,
     memset(&sum, 0, sizeof sum);
     batch_item *batch = calloc(n ? n : 1, sizeof *batch);
     batch_item **order = calloc(n ? n : 1, sizeof *order);
-    cJSON **results = calloc(n ? n : 1, sizeof *results);
+    ds_settled *results = calloc(n ? n : 1, sizeof *results);
     ds_claims_verifier *verifier = NULL;
     size_t n_order = 0;
     int rc = 0;
@@ -170,6 +336,14 @@ int ds_adjudicate_items(cJSON **out, ds_adjudicate_summary *summary, ds_db *db,
         goto out;
 
     /* Read, then verify every claim: nothing is written yet. */
+    double t0 = now_seconds();
+    for (size_t i = 0; i < n; i++) {
+        batch[i].pos = i;
+        ds_claim_check_clear(&batch[i].check);
+    }
+    if ((rc = run_phase(PHASE_READ, batch, items, results, verifier, n, opts, err)))
+        goto out;
+    double t1 = now_seconds();
     const ds_claim **parsed = calloc(n ? n : 1, sizeof *parsed);
     size_t n_parsed = 0;
     if (!parsed) {
@@ -177,64 +351,43 @@ int ds_adjudicate_items(cJSON **out, ds_adjudicate_summary *summary, ds_db *db,
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
-        batch_item *it = &batch[i];
-        it->pos = i;
-        ds_claim_check_clear(&it->check);
-        char path[DS_PATH_MAX];
-        ds_path_index(path, sizeof path, "claims", i);
-        ds_error why;
-        ds_error_clear(&why);
-        int prc = ds_claim_parse(&it->claim, items[i], path, &why);
-        if (prc == DS_ENOMEM) {
-            rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
-            break;
-        }
-        if (prc) {
-            ds_reason reason = {.code = DS_REASON_CLAIM_MALFORMED};
-            snprintf(reason.detail, sizeof reason.detail, "%.190s", why.message);
-            results[i] = ds_claims_rejection(it->claim.claim_id, it->claim.policy_id, &reason);
-            if (!results[i]) {
-                rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
-                break;
-            }
-            continue;
-        }
-        it->is_parsed = 1;
-        parsed[n_parsed++] = &it->claim;
+        if (batch[i].is_parsed)
+            parsed[n_parsed++] = &batch[i].claim;
     }
-    if (!rc)
-        rc = ds_claims_verifier_prepare(verifier, parsed, n_parsed, err);
+    rc = ds_claims_verifier_prepare(verifier, parsed, n_parsed, err);
     free(parsed);
     if (rc)
         goto out;
+    double t2 = now_seconds();
+    if ((rc = run_phase(PHASE_VERIFY, batch, items, results, verifier, n, opts, err)))
+        goto out;
     for (size_t i = 0; i < n; i++) {
-        batch_item *it = &batch[i];
-        if (!it->is_parsed)
-            continue;
-        if ((rc = ds_claims_verify(&it->check, verifier, &it->claim, err)))
-            goto out;
-        order[n_order++] = it;
-        if ((i + 1) % 256 == 0)
-            progress(opts, "verified", i + 1, n);
+        if (batch[i].is_parsed)
+            order[n_order++] = &batch[i];
     }
     progress(opts, "verified", n, n);
     ds_claims_verifier_read_end(verifier);
 
+    double t3 = now_seconds();
     qsort(order, n_order, sizeof *order, settle_order);
     if ((rc = settle_all(results, order, n_order, db, opts, &sum, err)))
         goto out;
     size_t replayed = sum.replayed;
     memset(&sum, 0, sizeof sum);
     sum.replayed = replayed;
+    sum.seconds[DS_ADJUDICATE_READ] = t1 - t0;
+    sum.seconds[DS_ADJUDICATE_PREPARE] = t2 - t1;
+    sum.seconds[DS_ADJUDICATE_VERIFY] = t3 - t2;
+    sum.seconds[DS_ADJUDICATE_SETTLE] = now_seconds() - t3;
     for (size_t i = 0; i < n; i++)
-        count_result(&sum, results[i]);
+        count_result(&sum, &results[i]);
     if (!(*out = batch_json(results, n, &sum)))
         rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
     if (summary)
         *summary = sum;
 out:
     for (size_t i = 0; results && i < n; i++)
-        cJSON_Delete(results[i]);
+        ds_settled_clear(&results[i]);
     for (size_t i = 0; batch && i < n; i++) {
         ds_claim_clear(&batch[i].claim);
         ds_claim_check_clear(&batch[i].check);
@@ -270,12 +423,16 @@ int ds_adjudicate_text(cJSON **out, ds_adjudicate_summary *summary, ds_db *db, c
                             "Lines of claim objects");
     /* Line numbers count from the first non-blank character, as "batch line N". */
     ds_json_batch b;
+    double start = now_seconds();
     int rc = ds_json_batch_read(&b, first, (size_t)(end - first), "batch", "batch line",
                                 DS_JSON_BATCH_ONE_OBJECT, err);
     if (!rc && *first == '[' && !b.is_array)
         rc = ds_error_set(err, DS_EINVAL, "batch", "must be a JSON array of claims");
+    double parsed = now_seconds() - start;
     if (!rc)
         rc = ds_adjudicate_items(out, summary, db, b.items, b.n, opts, err);
+    if (!rc && summary)
+        summary->seconds[DS_ADJUDICATE_PARSE] = parsed;
     ds_json_batch_clear(&b);
     return rc;
 }

@@ -13,7 +13,10 @@
  * lists them in, so the claims of one policy erode its limits in the order the incidents
  * happened. Results come back in the batch's order:
  *   {"results": [...], "summary": {"claims", "approved", "reduced", "denied", "paid"}}
- * where paid is the sum of the results' payable (a replayed result counts what it paid).
+ * where paid is the sum of the results' payable (a replayed result counts what it paid). Each
+ * result is its issued text, held as a raw cJSON item (cJSON_IsRaw) that prints verbatim: a
+ * batch of 100,000 results as trees would cost some 4 million allocations.
+ * ds_adjudicate_parse_results turns them into trees for callers that read them.
  *
  * Durability: claims settle in groups of group_size per transaction (claims/settle.h); the
  * database should be opened with synchronous=FULL. A crash loses at most the open group; a rerun
@@ -38,12 +41,24 @@
 
 typedef struct ds_adjudicate_options {
     size_t group_size;   /* claims per transaction; 0: DS_ADJUDICATE_GROUP */
+    /* Threads that read and verify claims (settling is sequential); 0: the online cores. The
+     * results do not depend on it. */
+    unsigned threads;
     /* Called after each committed group with the number of commits so far (may be NULL). */
     void (*on_commit)(void *ctx, size_t n_commits);
     /* Called now and then with the claims verified or settled so far (may be NULL). */
     void (*on_progress)(void *ctx, const char *phase, size_t done, size_t total);
     void *ctx;
 } ds_adjudicate_options;
+
+enum {
+    DS_ADJUDICATE_PARSE,
+    DS_ADJUDICATE_READ,
+    DS_ADJUDICATE_PREPARE,
+    DS_ADJUDICATE_VERIFY,
+    DS_ADJUDICATE_SETTLE,
+    DS_ADJUDICATE_PHASES
+};
 
 /* What a batch did, for the human summary. */
 typedef struct ds_adjudicate_summary {
@@ -52,6 +67,9 @@ typedef struct ds_adjudicate_summary {
     int64_t paid;
     int64_t paid_by_coverage[DS_COV_COUNT];
     size_t reasons[DS_REASON_COUNT];          /* how many results cite each reason */
+    /* Wall-clock seconds of each phase, for benchmarks and profiling: parsing the batch text,
+     * reading the claims, preparing the verifier (the log pass), verifying, settling. */
+    double seconds[DS_ADJUDICATE_PHASES];
 } ds_adjudicate_summary;
 
 /*
@@ -62,6 +80,9 @@ typedef struct ds_adjudicate_summary {
  */
 int ds_adjudicate_text(cJSON **out, ds_adjudicate_summary *summary, ds_db *db, const char *text,
                        size_t len, const ds_adjudicate_options *opts, ds_error *err);
+
+/* Replaces the raw result items of a batch result with their parsed trees. */
+int ds_adjudicate_parse_results(cJSON *batch, ds_error *err);
 
 /* The same for claims already parsed as JSON (items[i] borrowed). */
 int ds_adjudicate_items(cJSON **out, ds_adjudicate_summary *summary, ds_db *db,

@@ -208,65 +208,6 @@ typedef struct outcome {
     double factor;
 } outcome;
 
-static cJSON *add_id(cJSON *obj, const char *key, const char *id)
-{
-    return id && *id ? cJSON_AddStringToObject(obj, key, id) : cJSON_AddNullToObject(obj, key);
-}
-
-static cJSON *render(const char *claim_id, const char *policy_id, const ds_claim *claim,
-                     const ds_claim_check *check, const ds_reason *extra, const outcome *o)
-{
-    cJSON *root = cJSON_CreateObject();
-    int ok = root && add_id(root, "claim_id", claim_id) && add_id(root, "policy_id", policy_id) &&
-             cJSON_AddStringToObject(root, "status", o->status);
-    cJSON *reasons = ok ? cJSON_AddArrayToObject(root, "reasons") : NULL;
-    ok = reasons != NULL;
-    size_t n_reasons = check ? check->n_reasons : 0;
-    for (size_t i = 0; ok && i < n_reasons + (extra ? 1 : 0); i++) {
-        const ds_reason *r = i < n_reasons ? &check->reasons[i] : extra;
-        cJSON *item = cJSON_CreateObject();
-        ok = item && cJSON_AddItemToArray(reasons, item) &&
-             cJSON_AddStringToObject(item, "code", ds_reason_name(r->code)) &&
-             cJSON_AddStringToObject(item, "detail", r->detail);
-        if (item && !ok && !item->prev)
-            cJSON_Delete(item);
-    }
-    ok = ok && ds_money_add(root, "ground_up", o->ground_up) &&
-         ds_money_add(root, "payable", o->payable);
-    cJSON *lines = ok ? cJSON_AddArrayToObject(root, "by_coverage") : NULL;
-    ok = lines != NULL;
-    for (size_t i = 0; ok && claim && i < claim->n_losses; i++) {
-        ds_coverage c = claim->losses[i].coverage;
-        cJSON *item = cJSON_CreateObject();
-        ok = item && cJSON_AddItemToArray(lines, item) &&
-             cJSON_AddStringToObject(item, "code", ds_coverage_code(c)) &&
-             ds_money_add(item, "claimed", claim->losses[i].amount) &&
-             ds_money_add(item, "verified", check ? check->lines[i].verified : 0) &&
-             ds_money_add(item, "paid", o->paid[c]);
-    }
-    if (ok)
-        ok = o->has_aggregate
-                 ? ds_money_add(root, "aggregate_remaining", o->aggregate_left) != NULL
-                 : cJSON_AddNullToObject(root, "aggregate_remaining") != NULL;
-    /* Shown to six decimals; the payment itself uses the exact integer ratio. */
-    ok = ok && cJSON_AddNumberToObject(root, "reduction_factor",
-                                       nearbyint(o->factor * 1e6) / 1e6);
-    if (!ok) {
-        cJSON_Delete(root);
-        return NULL;
-    }
-    return root;
-}
-
-cJSON *ds_claims_rejection(const char *claim_id, const char *policy_id, const ds_reason *reason)
-{
-    outcome o;
-    memset(&o, 0, sizeof o);
-    o.status = "denied";
-    o.factor = 1;
-    return render(claim_id, policy_id, NULL, NULL, reason, &o);
-}
-
 /* ---------------------------------------------------------------------------------------- */
 /* Settling                                                                                  */
 
@@ -341,50 +282,172 @@ static void put_number(text_buf *b, double v)
     put(b, num, strlen(num));
 }
 
-static void put_json(text_buf *b, const cJSON *item)
+static void put_money(text_buf *b, int64_t minor)
 {
-    if (cJSON_IsObject(item) || cJSON_IsArray(item)) {
-        int is_object = cJSON_IsObject(item);
-        put(b, is_object ? "{" : "[", 1);
-        for (const cJSON *child = item->child; child; child = child->next) {
-            if (is_object) {
-                put_string(b, child->string);
-                put(b, ":", 1);
-            }
-            put_json(b, child);
-            if (child->next)
-                put(b, ",", 1);
-        }
-        put(b, is_object ? "}" : "]", 1);
-    } else if (cJSON_IsString(item)) {
-        put_string(b, item->valuestring);
-    } else if (cJSON_IsNumber(item)) {
-        put_number(b, item->valuedouble);
-    } else if (cJSON_IsTrue(item)) {
-        put(b, "true", 4);
-    } else if (cJSON_IsFalse(item)) {
-        put(b, "false", 5);
-    } else {
+    /* The double nearest the decimal, as the amounts of every other dsure JSON (data/money.h);
+     * put_number writes it back as that exact decimal. */
+    put_number(b, (double)minor / 100.0);
+}
+
+static void put_id(text_buf *b, const char *id)
+{
+    if (id && *id)
+        put_string(b, id);
+    else
         put(b, "null", 4);
+}
+
+static void put_key(text_buf *b, const char *key)
+{
+    put_string(b, key);
+    put(b, ":", 1);
+}
+
+/*
+ * A result as issued: {"claim_id", "policy_id", "status", "reasons": [{"code", "detail"}],
+ * "ground_up", "payable", "by_coverage": [{"code", "claimed", "verified", "paid"}],
+ * "aggregate_remaining", "reduction_factor"} (DESIGN.md section 7), and its tally for the
+ * batch summary. claim and check may be NULL (a claim refused before verification).
+ */
+static int render(ds_settled *out, const char *claim_id, const char *policy_id,
+                  const ds_claim *claim, const ds_claim_check *check, const ds_reason *extra,
+                  const outcome *o)
+{
+    text_buf b = {0};
+    put(&b, "{", 1);
+    put_key(&b, "claim_id");
+    put_id(&b, claim_id);
+    put(&b, ",", 1);
+    put_key(&b, "policy_id");
+    put_id(&b, policy_id);
+    put(&b, ",", 1);
+    put_key(&b, "status");
+    put_string(&b, o->status);
+    put(&b, ",", 1);
+    put_key(&b, "reasons");
+    put(&b, "[", 1);
+    size_t n_reasons = check ? check->n_reasons : 0;
+    for (size_t i = 0; i < n_reasons + (extra ? 1 : 0); i++) {
+        const ds_reason *r = i < n_reasons ? &check->reasons[i] : extra;
+        put(&b, i ? ",{" : "{", i ? 2 : 1);
+        put_key(&b, "code");
+        put_string(&b, ds_reason_name(r->code));
+        put(&b, ",", 1);
+        put_key(&b, "detail");
+        put_string(&b, r->detail);
+        put(&b, "}", 1);
+        out->reasons[r->code]++;
+    }
+    put(&b, "],", 2);
+    put_key(&b, "ground_up");
+    put_money(&b, o->ground_up);
+    put(&b, ",", 1);
+    put_key(&b, "payable");
+    put_money(&b, o->payable);
+    put(&b, ",", 1);
+    put_key(&b, "by_coverage");
+    put(&b, "[", 1);
+    for (size_t i = 0; claim && i < claim->n_losses; i++) {
+        ds_coverage c = claim->losses[i].coverage;
+        put(&b, i ? ",{" : "{", i ? 2 : 1);
+        put_key(&b, "code");
+        put_string(&b, ds_coverage_code(c));
+        put(&b, ",", 1);
+        put_key(&b, "claimed");
+        put_money(&b, claim->losses[i].amount);
+        put(&b, ",", 1);
+        put_key(&b, "verified");
+        put_money(&b, check ? check->lines[i].verified : 0);
+        put(&b, ",", 1);
+        put_key(&b, "paid");
+        put_money(&b, o->paid[c]);
+        put(&b, "}", 1);
+        out->paid[c] += o->paid[c];
+    }
+    put(&b, "],", 2);
+    put_key(&b, "aggregate_remaining");
+    if (o->has_aggregate)
+        put_money(&b, o->aggregate_left);
+    else
+        put(&b, "null", 4);
+    put(&b, ",", 1);
+    /* Shown to six decimals; the payment itself uses the exact integer ratio. */
+    put_key(&b, "reduction_factor");
+    put_number(&b, nearbyint(o->factor * 1e6) / 1e6);
+    put(&b, "}", 1);
+    if (b.failed || !b.data) {
+        free(b.data);
+        return DS_ENOMEM;
+    }
+    out->json = b.data;
+    out->status = strcmp(o->status, "approved") == 0  ? DS_SETTLED_APPROVED
+                  : strcmp(o->status, "reduced") == 0 ? DS_SETTLED_REDUCED
+                                                      : DS_SETTLED_DENIED;
+    out->payable = o->payable;
+    return 0;
+}
+
+void ds_settled_clear(ds_settled *s)
+{
+    if (!s)
+        return;
+    free(s->json);
+    memset(s, 0, sizeof *s);
+}
+
+int ds_claims_rejection(ds_settled *out, const char *claim_id, const char *policy_id,
+                        const ds_reason *reason)
+{
+    memset(out, 0, sizeof *out);
+    outcome o;
+    memset(&o, 0, sizeof o);
+    o.status = "denied";
+    o.factor = 1;
+    return render(out, claim_id, policy_id, NULL, NULL, reason, &o);
+}
+
+/* The tally of a stored result, read back from its JSON (a replayed claim). */
+static int64_t minor_of(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsNumber(v) ? (int64_t)llround(v->valuedouble * 100.0) : 0;
+}
+
+static void tally_of_json(ds_settled *out, const cJSON *result)
+{
+    const cJSON *status = cJSON_GetObjectItemCaseSensitive(result, "status");
+    const char *s = cJSON_IsString(status) ? status->valuestring : "";
+    out->status = strcmp(s, "approved") == 0  ? DS_SETTLED_APPROVED
+                  : strcmp(s, "reduced") == 0 ? DS_SETTLED_REDUCED
+                                              : DS_SETTLED_DENIED;
+    out->payable = minor_of(result, "payable");
+    const cJSON *line;
+    cJSON_ArrayForEach(line, cJSON_GetObjectItemCaseSensitive(result, "by_coverage"))
+    {
+        const cJSON *code = cJSON_GetObjectItemCaseSensitive(line, "code");
+        int c = cJSON_IsString(code) ? ds_coverage_from_code(code->valuestring) : -1;
+        if (c >= 0)
+            out->paid[c] += minor_of(line, "paid");
+    }
+    const cJSON *reason;
+    cJSON_ArrayForEach(reason, cJSON_GetObjectItemCaseSensitive(result, "reasons"))
+    {
+        const cJSON *code = cJSON_GetObjectItemCaseSensitive(reason, "code");
+        for (int r = 0; cJSON_IsString(code) && r < DS_REASON_COUNT; r++) {
+            if (strcmp(code->valuestring, ds_reason_name((ds_reason_code)r)) == 0)
+                out->reasons[r]++;
+        }
     }
 }
 
-static int store_result(ds_claims_settler *s, const ds_claim *claim, const cJSON *result,
+static int store_result(ds_claims_settler *s, const ds_claim *claim, const ds_settled *result,
                         const outcome *o, ds_error *err)
 {
-    text_buf b = {0};
-    put_json(&b, result);
-    char *text = b.data;
-    if (b.failed || !text) {
-        free(text);
-        return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
-    }
     char now[32];
     ds_now_rfc3339(now, sizeof now);
-    int rc = ds_claim_store_put(s->store, claim->claim_id, claim->policy_id,
-                                claim->content_sha256, o->status, o->payable, text, now, err);
-    free(text);
-    return rc;
+    return ds_claim_store_put(s->store, claim->claim_id, claim->policy_id,
+                              claim->content_sha256, o->status, o->payable, result->json, now,
+                              err);
 }
 
 /* Marks evidence used by an earlier claim: the line citing it pays nothing. */
@@ -432,10 +495,10 @@ static void occurrence_of(ds_occurrence *occ, const ds_claim *claim, const ds_cl
     }
 }
 
-int ds_claims_settle(cJSON **out, int *replayed, ds_claims_settler *s, const ds_claim *claim,
-                     ds_claim_check *check, ds_error *err)
+int ds_claims_settle(ds_settled *out, int *replayed, ds_claims_settler *s,
+                     const ds_claim *claim, ds_claim_check *check, ds_error *err)
 {
-    *out = NULL;
+    memset(out, 0, sizeof *out);
     *replayed = 0;
     ds_stored_claim stored;
     int found;
@@ -445,15 +508,23 @@ int ds_claims_settle(cJSON **out, int *replayed, ds_claims_settler *s, const ds_
     if (found) {
         int same = memcmp(stored.content_sha256, claim->content_sha256, 32) == 0;
         if (same) {
-            rc = ds_json_parse(out, stored.result_json, strlen(stored.result_json),
+            /* Returned exactly as issued; parsed only for the batch's tally. */
+            cJSON *json = NULL;
+            rc = ds_json_parse(&json, stored.result_json, strlen(stored.result_json),
                                "claims.result", err);
-            *replayed = !rc;
+            if (!rc) {
+                tally_of_json(out, json);
+                out->json = stored.result_json;
+                stored.result_json = NULL;
+                *replayed = 1;
+            }
+            cJSON_Delete(json);
         } else {
             ds_reason conflict = {.code = DS_REASON_CLAIM_CONFLICT};
             snprintf(conflict.detail, sizeof conflict.detail,
                      "claim %.100s was settled before with other content; a settled claim is "
                      "not settled again", claim->claim_id);
-            if (!(*out = ds_claims_rejection(claim->claim_id, claim->policy_id, &conflict)))
+            if (ds_claims_rejection(out, claim->claim_id, claim->policy_id, &conflict))
                 rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
         }
         ds_stored_claim_clear(&stored);
@@ -519,10 +590,9 @@ int ds_claims_settle(cJSON **out, int *replayed, ds_claims_settler *s, const ds_
         o.has_aggregate = ps->state.aggregate_left != DS_MONEY_UNLIMITED;
         o.aggregate_left = ps->state.aggregate_left;
     }
-    cJSON *result = render(claim->claim_id, claim->policy_id, claim, check, NULL, &o);
-    if (!result)
+    if (render(out, claim->claim_id, claim->policy_id, claim, check, NULL, &o))
         return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
-    rc = store_result(s, claim, result, &o, err);
+    rc = store_result(s, claim, out, &o, err);
     /* The evidence that backed this claim backs no other (after the claim row, it refers to). */
     for (size_t i = 0; !rc && !is_denied && i < claim->n_losses; i++) {
         if (check->lines[i].is_cut)
@@ -534,10 +604,7 @@ int ds_claims_settle(cJSON **out, int *replayed, ds_claims_settler *s, const ds_
                                                  err);
         }
     }
-    if (rc) {
-        cJSON_Delete(result);
-        return rc;
-    }
-    *out = result;
-    return 0;
+    if (rc)
+        ds_settled_clear(out);
+    return rc;
 }

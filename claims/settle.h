@@ -44,20 +44,40 @@ int ds_claims_settler_commit(ds_claims_settler *settler, ds_error *err);
 /* Rolls the open group back and forgets the state it loaded. Safe without an open group. */
 void ds_claims_settler_rollback(ds_claims_settler *settler);
 
+typedef enum {
+    DS_SETTLED_APPROVED,
+    DS_SETTLED_REDUCED,
+    DS_SETTLED_DENIED
+} ds_settled_status;
+
 /*
- * Settles claim (verified into check) inside the open group. *out receives the result JSON
- * (caller frees with cJSON_Delete); *replayed is 1 when it is a stored result returned again.
- * check's lines may be updated (evidence.reused). Errors: DS_EIO, DS_ENOMEM; the group must then
- * be rolled back.
+ * A claim's result as issued (compact JSON: the text stored with the claim and returned again on
+ * a resubmission), and what the batch summary counts of it. Results are kept as text rather than
+ * cJSON trees: a batch of 100,000 would otherwise hold some 40 allocations per result.
  */
-int ds_claims_settle(cJSON **out, int *replayed, ds_claims_settler *settler,
+typedef struct ds_settled {
+    char *json;                              /* owned; free with ds_settled_clear */
+    ds_settled_status status;
+    int64_t payable;                         /* minor units */
+    int64_t paid[DS_COV_COUNT];              /* by coverage, minor units */
+    size_t reasons[DS_REASON_COUNT];         /* how often the result cites each reason */
+} ds_settled;
+
+void ds_settled_clear(ds_settled *settled);
+
+/*
+ * Settles claim (verified into check) inside the open group into *out (the caller clears it);
+ * *replayed is 1 when it is a stored result returned again. check's lines may be updated
+ * (evidence.reused). Errors: DS_EIO, DS_ENOMEM; the group must then be rolled back.
+ */
+int ds_claims_settle(ds_settled *out, int *replayed, ds_claims_settler *settler,
                      const ds_claim *claim, ds_claim_check *check, ds_error *err);
 
 /*
  * The result of a claim refused before verification (claim.malformed): denied, one reason,
- * nothing paid. claim_id / policy_id may be "" (rendered as null). NULL on allocation failure.
+ * nothing paid. claim_id / policy_id may be "" (rendered as null). DS_ENOMEM or 0.
  */
-cJSON *ds_claims_rejection(const char *claim_id, const char *policy_id,
-                           const ds_reason *reason);
+int ds_claims_rejection(ds_settled *out, const char *claim_id, const char *policy_id,
+                        const ds_reason *reason);
 
 #endif

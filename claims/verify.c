@@ -20,6 +20,7 @@
 #include "claims/verify.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +146,10 @@ struct ds_claims_verifier {
     size_t n_policies;
     int in_read;
     uint64_t tree_limit;             /* logs above it: frontier check, stored-hash proofs */
+    /* After ds_claims_verifier_prepare, claims are verified on several threads at once; what
+     * they share is read-only then, except the database connection (entries and nodes not kept
+     * in memory) and the premium memos, which this lock serialises. */
+    pthread_mutex_t lock;
 };
 
 static char *dup_text(const char *s)
@@ -203,8 +208,13 @@ int ds_claims_verifier_new(ds_claims_verifier **out, ds_db *db, ds_error *err)
         return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
     v->db = db;
     v->tree_limit = MEM_TREE_MAX;
+    if (pthread_mutex_init(&v->lock, NULL) != 0) {
+        free(v);
+        return ds_error_set(err, DS_ENOMEM, NULL, "cannot create the verifier's lock");
+    }
     int rc = ds_ledger_store_new(&v->store, db, err);
     if (rc) {
+        pthread_mutex_destroy(&v->lock);
         free(v);
         return rc;
     }
@@ -224,6 +234,7 @@ void ds_claims_verifier_free(ds_claims_verifier *v)
         policy_free(v->policies[i]);
     free(v->policies);
     ds_ledger_store_free(v->store);
+    pthread_mutex_destroy(&v->lock);
     free(v);
 }
 
@@ -617,7 +628,8 @@ static int cited_entry(cJSON **json, ds_record_view *view, ds_reason_code *why_c
                  (unsigned long long)idx, (unsigned long long)log->cp.size);
         return 0;
     }
-    uint8_t *entry = NULL;
+    const uint8_t *entry = NULL;
+    uint8_t *read_entry = NULL; /* read from the database here, owned */
     size_t len = 0;
     ds_error inner;
     ds_error_clear(&inner);
@@ -632,13 +644,14 @@ static int cited_entry(cJSON **json, ds_record_view *view, ds_reason_code *why_c
     }
     if (log->wanted_entry && lo < log->n_wanted && log->wanted[lo] == idx &&
         log->wanted_entry[lo]) {
-        /* Read by this batch's scan of the log. */
+        /* Read by this batch's scan of the log (NUL-terminated, read-only from now on). */
+        entry = log->wanted_entry[lo];
         len = log->wanted_len[lo];
-        if (!(entry = malloc(len + 1)))
-            return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
-        memcpy(entry, log->wanted_entry[lo], len + 1);
     } else {
-        rc = ds_ledger_store_get_entry(v->store, log->log_id, idx, &entry, &len, &inner);
+        pthread_mutex_lock(&v->lock);
+        rc = ds_ledger_store_get_entry(v->store, log->log_id, idx, &read_entry, &len, &inner);
+        pthread_mutex_unlock(&v->lock);
+        entry = read_entry;
     }
     if (rc == DS_ENOTFOUND) {
         *why_code = DS_REASON_LEDGER_INCLUSION;
@@ -654,17 +667,20 @@ static int cited_entry(cJSON **json, ds_record_view *view, ds_reason_code *why_c
     uint8_t path[DS_MERKLE_MAX_PROOF][DS_MERKLE_HASH_SIZE];
     size_t n_path = 0;
     node_src src = {v->store, log->log_id, &inner};
-    if (log->mem)
+    if (log->mem) {
         rc = ds_merkle_inclusion_proof(path, &n_path, idx, log->cp.size, ds_merkle_mem_node,
                                        log->mem, &inner);
-    else
+    } else {
+        pthread_mutex_lock(&v->lock);
         rc = ds_merkle_inclusion_proof(path, &n_path, idx, log->cp.size, stored_node, &src,
                                        &inner);
+        pthread_mutex_unlock(&v->lock);
+    }
     if (!rc)
         rc = ds_merkle_verify_inclusion(leaf, idx, log->cp.size, (const uint8_t(*)[32])path,
                                         n_path, log->cp.root, &inner);
     if (rc == DS_ENOTFOUND || rc == DS_EMISMATCH || rc == DS_EINVAL) {
-        free(entry);
+        free(read_entry);
         *why_code = DS_REASON_LEDGER_INCLUSION;
         snprintf(why, why_cap, "entry %llu has no valid inclusion proof under the latest "
                  "checkpoint (size %llu)", (unsigned long long)idx,
@@ -672,12 +688,12 @@ static int cited_entry(cJSON **json, ds_record_view *view, ds_reason_code *why_c
         return 0;
     }
     if (rc) {
-        free(entry);
+        free(read_entry);
         *err = inner;
         return rc;
     }
     rc = ds_json_parse(json, (const char *)entry, len, "entry", &inner);
-    free(entry);
+    free(read_entry);
     if (rc == DS_ENOMEM) {
         *err = inner;
         return rc;
@@ -986,8 +1002,8 @@ static ds_grade declared_grade(const policy_ctx *p, const char *asset)
 }
 
 /* The incident's assets: registered before it, records and grades as the ledger says. */
-static int check_assets(ds_claim_check *out, policy_ctx *p, const ds_record_view *incident,
-                        uint64_t incident_idx, ds_error *err)
+static int check_assets(ds_claim_check *out, ds_claims_verifier *v, policy_ctx *p,
+                        const ds_record_view *incident, uint64_t incident_idx, ds_error *err)
 {
     size_t n = ds_record_incident_n_assets(incident);
     true_grade *wrong = calloc(n ? n : 1, sizeof *wrong);
@@ -1031,7 +1047,10 @@ static int check_assets(ds_claim_check *out, policy_ctx *p, const ds_record_view
     }
     if (n_wrong && !out->is_denied) {
         int64_t due = 0;
-        if ((rc = premium_due(&due, p, wrong, n_wrong, err))) {
+        pthread_mutex_lock(&v->lock);
+        rc = premium_due(&due, p, wrong, n_wrong, err);
+        pthread_mutex_unlock(&v->lock);
+        if (rc) {
             free(wrong);
             return rc;
         }
@@ -1214,6 +1233,15 @@ int ds_claims_verifier_prepare(ds_claims_verifier *v, const ds_claim *const *cla
         if (rc)
             return rc;
     }
+    /* Once per policy, here rather than at its first claim, so that verifying is read-only. */
+    for (size_t k = 0; k < v->n_policies; k++) {
+        policy_ctx *p = v->policies[k];
+        if (!p->is_known || !p->log->is_usable)
+            continue;
+        int rc = check_consistency(p, v, err);
+        if (rc)
+            return rc;
+    }
     return 0;
 }
 
@@ -1338,7 +1366,7 @@ int ds_claims_verify(ds_claim_check *out, ds_claims_verifier *v, const ds_claim 
         return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
     }
     if (!out->is_denied)
-        rc = check_assets(out, p, &incident, claim->incident, err);
+        rc = check_assets(out, v, p, &incident, claim->incident, err);
     for (size_t i = 0; !rc && !out->is_denied && i < claim->n_losses; i++)
         rc = check_line(out, v, p, claim, i, incident.incident, err);
     cJSON_Delete(json);

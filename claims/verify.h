@@ -22,7 +22,12 @@
  *
  * Errors: only failures to check (DS_EIO reading the database, DS_ENOMEM, DS_EINTERNAL for a
  * stored policy that cannot be read) are errors; everything wrong with a claim is a reason.
- * Thread safety: a verifier belongs to one thread, like its ds_db.
+ * Thread safety: a verifier belongs to one thread, like its ds_db, with one exception: once
+ * ds_claims_verifier_prepare has seen a batch, the claims of that batch may be verified by
+ * ds_claims_verify from several threads at once (each with its own ds_claim_check). Prepare does
+ * every once-per-batch check (log pass, signatures, consistency); what verification still
+ * shares after it is read-only, except the database connection and the premium memos, which a
+ * lock inside the verifier serialises.
  */
 #ifndef DS_CLAIMS_VERIFY_H
 #define DS_CLAIMS_VERIFY_H
@@ -120,7 +125,8 @@ int ds_claims_verify(ds_claim_check *out, ds_claims_verifier *verifier, const ds
  * Optional, for speed: tells the verifier every claim of the batch before they are verified, so
  * that the one pass over each log (the asset index and the tree check) also keeps the entries the
  * batch cites, and proofs come from the tree recomputed in memory (logs up to 2^22 entries)
- * instead of stored hashes. Claims whose policy is unknown are skipped.
+ * instead of stored hashes, and checks each policy's consistency with its binding checkpoint.
+ * Claims whose policy is unknown are skipped. Required before verifying on several threads.
  */
 int ds_claims_verifier_prepare(ds_claims_verifier *verifier, const ds_claim *const *claims,
                                size_t n, ds_error *err);

@@ -181,8 +181,12 @@ static int claims_step(ds_db *db, const char *policy_id, ds_error *err)
     ds_adjudicate_summary summary;
     rc = ds_adjudicate_text(&result, &summary, db, text, strlen(text), NULL, err);
     cJSON_free(text);
-    if (rc)
+    if (!rc)
+        rc = ds_adjudicate_parse_results(result, err);
+    if (rc) {
+        cJSON_Delete(result);
         return rc;
+    }
     static const char *const story[] = {
         "a clean claim: INRE 100,000 and NPBI 250,000 for a 30-hour outage",
         "INRE again for the same incident, citing the cost record claim 0001 used",

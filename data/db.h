@@ -71,6 +71,9 @@ int ds_db_migrate(ds_db *db, ds_error *err);
  * ds_db_migrate calls this with dsure's list; tests call it with their own.
  */
 int ds_db_migrate_steps(ds_db *db, const char *const *steps, size_t n_steps, ds_error *err);
+/* Applies dsure's own steps up to schema version `version` only: tests build a database of an
+ * earlier schema with it and check that the later steps carry its rows over. */
+int ds_db_migrate_to(ds_db *db, int version, ds_error *err);
 
 /* Runs SQL without results (one or more statements). */
 int ds_db_exec(ds_db *db, const char *sql, ds_error *err);

@@ -180,6 +180,8 @@ static cJSON *fix_adjudicate(fixture *f, const char *batch, ds_adjudicate_summar
     ds_error err;
     ds_adjudicate_summary local;
     int rc = ds_adjudicate_text(&out, summary ? summary : &local, f->db, text, at, NULL, &err);
+    if (!rc)
+        rc = ds_adjudicate_parse_results(out, &err);
     if (rc)
         fprintf(stderr, "\n  adjudicate: %s\n", err.message);
     CU_ASSERT_FATAL(rc == 0);

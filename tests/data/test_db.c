@@ -187,7 +187,65 @@ static void test_db__rollback_discards_a_transaction_and_is_safe_without_one(voi
     remove_db(path);
 }
 
+/* Whether the statement's program builds an ephemeral table (EXPLAIN lists its opcodes). */
+static int uses_ephemeral_table(ds_db *db, const char *sql)
+{
+    char explain[512];
+    snprintf(explain, sizeof explain, "EXPLAIN %s", sql);
+    sqlite3_stmt *stmt = NULL;
+    CU_ASSERT_FATAL(sqlite3_prepare_v2(ds_db_handle(db), explain, -1, &stmt, NULL) ==
+                    SQLITE_OK);
+    int found = 0;
+    while (sqlite3_step(stmt) == SQLITE_ROW)
+        found |= strcmp((const char *)sqlite3_column_text(stmt, 1), "OpenEphemeral") == 0;
+    sqlite3_finalize(stmt);
+    return found;
+}
+
+static void test_db__step_5_keeps_claims_and_evidence_and_drops_the_ephemeral_check(void)
+{
+    const char *path = "step5.db";
+    remove_db(path);
+    ds_db *db = NULL;
+    ds_error err;
+    ds_db_options opts = {.no_migrate = 1};
+    CU_ASSERT_FATAL(ds_db_open(&db, path, &opts, &err) == 0);
+    CU_ASSERT_FATAL(ds_db_migrate_to(db, 4, &err) == 0);
+    const char *insert = "INSERT INTO claims (claim_id, policy_id, content_sha256, status, "
+                         "payable, result, settled) VALUES ('CL-2', 'P', x'00', 'denied', 0, "
+                         "'{}', 't')";
+    /* The schema of step 4 codes the IN list as an ephemeral table: the check is not vacuous. */
+    CU_ASSERT(uses_ephemeral_table(db, insert));
+    CU_ASSERT_FATAL(ds_db_exec(db,
+                               "INSERT INTO claims VALUES ('CL-1', 'P', x'01', 'approved', 5, "
+                               "'{\"claim_id\":\"CL-1\"}', '2027-01-01T00:00:00Z');"
+                               "INSERT INTO claim_evidence VALUES ('log.example/P', 7, 'CL-1');",
+                               &err) == 0);
+    CU_ASSERT_FATAL(ds_db_migrate(db, &err) == 0);
+    int version = -1;
+    CU_ASSERT(ds_db_schema_version(db, &version, &err) == 0);
+    CU_ASSERT_EQUAL(version, ds_db_latest_version());
+    CU_ASSERT(!uses_ephemeral_table(db, insert));
+    char buf[128];
+    CU_ASSERT_STRING_EQUAL(pragma_text(db, "SELECT claim_id || ' ' || status || ' ' || payable "
+                                           "|| ' ' || result FROM claims", buf, sizeof buf),
+                           "CL-1 approved 5 {\"claim_id\":\"CL-1\"}");
+    CU_ASSERT_STRING_EQUAL(pragma_text(db, "SELECT claim_id FROM claim_evidence WHERE idx = 7",
+                                       buf, sizeof buf), "CL-1");
+    /* Foreign keys are on again and still point at claims; the status check still holds. */
+    CU_ASSERT_EQUAL(pragma_int(db, "PRAGMA foreign_keys"), 1);
+    CU_ASSERT(ds_db_exec(db, "INSERT INTO claim_evidence VALUES ('log.example/P', 8, 'CL-9')",
+                         &err) == DS_EIO);
+    CU_ASSERT(ds_db_exec(db, "INSERT INTO claims VALUES ('CL-3', 'P', x'02', 'paid', 0, '{}', "
+                             "'t')", &err) == DS_EIO);
+    CU_ASSERT(ds_db_exec(db, insert, &err) == 0);
+    ds_db_close(db);
+    remove_db(path);
+}
+
 static const ds_test_case tests[] = {
+    {"test_db__step_5_keeps_claims_and_evidence_and_drops_the_ephemeral_check",
+     test_db__step_5_keeps_claims_and_evidence_and_drops_the_ephemeral_check},
     {"test_db__open_sets_wal_foreign_keys_and_latest_schema",
      test_db__open_sets_wal_foreign_keys_and_latest_schema},
     {"test_db__synchronous_full_on_request", test_db__synchronous_full_on_request},
