@@ -157,16 +157,54 @@ void ds_agg_result_set_exact(ds_agg_result *out, const ds_agg_model *model);
 const char *ds_agg_method_name(ds_agg_method method);
 int ds_agg_method_from_name(const char *name);
 
+/* ---- The Monte Carlo's sampling kernels (montecarlo.c, mc_kernels.c, mc_avx2.c,
+ * mc_avx512.c). A block draws from DS_AGG_MC_LANES interleaved taus2 streams (whatever the
+ * instruction set) and one scalar taus2 stream for the ziggurat's slow path; every kernel
+ * computes the same bits, so the output never depends on which one ran. ---- */
+
+#define DS_AGG_MC_LANES 16
+
+/* Instruction sets the kernels exist for. */
+typedef enum {
+    DS_AGG_ISA_AUTO = 0, /* the best the CPU supports, unless DSURE_MC_ISA names one */
+    DS_AGG_ISA_SCALAR,   /* portable C */
+    DS_AGG_ISA_AVX2,
+    DS_AGG_ISA_AVX512    /* AVX-512F */
+} ds_agg_isa;
+
+/* Makes the Monte Carlo use isa's kernels (AUTO: back to the default: the one the environment
+ * variable DSURE_MC_ISA names, "scalar", "avx2" or "avx512", when the CPU has it, else the best
+ * the CPU has). 0, or DS_EINVAL when this CPU or build lacks isa. Process-wide, for tests and
+ * benchmarks: not while a simulation runs. */
+int ds_agg_mc_set_isa(ds_agg_isa isa);
+
+/* The instruction set whose kernels run now (never AUTO), and a name for one: "scalar",
+ * "avx2", "avx512" ("auto" for AUTO). */
+ds_agg_isa ds_agg_mc_isa(void);
+const char *ds_agg_mc_isa_name(ds_agg_isa isa);
+
 /* exp(x) as the Monte Carlo samples lognormal losses: table-driven, within 2 ulp of exp()
- * (see montecarlo.c). Exposed for tests and benchmarks; this entry point rebuilds its table on
+ * (see mc_core.h). Exposed for tests and benchmarks; this entry point rebuilds its table on
  * every call, so it is not fast itself. */
 double ds_agg_exp(double x);
 
-/* n standard normal variates as the Monte Carlo draws them (the inlined ziggurat, on the
- * gsl_rng_taus2 generator seeded with seed): draw for draw the values of
- * gsl_ran_gaussian_ziggurat(rng, 1.0) on the same generator, up to the 12 digits of GSL's
- * printed tables (ours are computed). Exposed for tests. 0 or DS_ENOMEM. */
-int ds_agg_normal_fill(double *out, size_t n, unsigned long seed);
+/* out[i] = ds_agg_exp(x[i]) for i < n, by the kernels in use (the same bits). */
+void ds_agg_exp_fill(double *out, const double *x, size_t n);
+
+/* n standard normal variates as the Monte Carlo draws them, by the kernels in use: the
+ * normals a block of seed `seed` and index 0 would draw from its lanes' first word on (the
+ * ziggurat, Marsaglia and Tsang 2000, in GSL's form; slow path on the block's scalar stream).
+ * Exposed for tests. Returns 0. */
+int ds_agg_normal_fill(double *out, size_t n, uint64_t seed);
+
+/* The initial taus2 state (s1, s2, s3, as gsl_rng_state holds it for gsl_rng_taus2) of
+ * stream `stream` of block `block`: streams 0..DS_AGG_MC_LANES-1 are the lanes, stream
+ * DS_AGG_MC_LANES the scalar stream. */
+void ds_agg_mc_stream_state(uint32_t state[3], uint64_t seed, uint64_t block, unsigned stream);
+
+/* The lanes' first n_rounds * DS_AGG_MC_LANES words of block `block`, by the kernels in use:
+ * out[t * DS_AGG_MC_LANES + l] is lane l's t-th word. For tests. */
+void ds_agg_mc_words(uint32_t *out, size_t n_rounds, uint64_t seed, uint64_t block);
 
 /* Called as simulated years complete: done of total. From the calling thread only. */
 typedef void (*ds_agg_progress_fn)(void *ctx, uint64_t done, uint64_t total);

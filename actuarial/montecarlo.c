@@ -2,26 +2,28 @@
  * montecarlo.c: Monte Carlo of the annual aggregate payment (ds_agg_simulate and
  * ds_agg_simulate_years, see aggregate.h).
  *
- * Reproducibility. Years are cut into blocks of DS_AGG_BLOCK_YEARS; block b draws from its own
- * GSL generator seeded from a 64-bit mix of (seed, b), and writes year i at out[i]. Threads take
- * blocks from an atomic counter in whatever order they like, but a block's values depend only on
- * (seed, b), and every statistic is computed afterwards from the array (or from per-block
- * partial sums combined in block order), so the output is byte-identical for any thread count.
+ * Reproducibility. Years are cut into blocks of DS_AGG_BLOCK_YEARS; block b draws from
+ * generators seeded from a 64-bit key of (seed, b) (splitmix64), and writes year i at out[i].
+ * Threads take blocks from an atomic counter in whatever order they like, but a block's values
+ * depend only on (seed, b), never on the thread or the CPU's instruction set, and every
+ * statistic is computed afterwards from the array (or from per-block partial sums combined in
+ * block order), so the output is byte-identical for any thread count.
  *
- * Generator: gsl_rng_taus2, L'Ecuyer's (1996) maximally equidistributed combined Tausworthe
- * generator (period 2^88), which GSL's manual calls one of the fastest simulation-quality
- * generators it has. It passes the same batteries as mt19937 and fails the same ones (both are
- * linear over GF(2): TestU01's linear-complexity and matrix-rank tests), and a run draws a
- * few million numbers per block at most, far inside the period. It is chosen for speed: its
- * step is three shift-xor recurrences on three words, which the hot loop performs inline on
- * the gsl_rng's own state (see draw_src below), where mt19937 would need its 624-word state
- * and a call per draw; measured here, GSL's mt19937 cost 3x taus2 per draw. GSL seeds taus2
- * from 32 bits, so the 64-bit block seed is folded to 32 bits (high xor low); two blocks
- * share a seed with probability about B^2 / 2^33 for B blocks (2e-6 for 1e6 years).
+ * Generator: taus2, L'Ecuyer's (1996) maximally equidistributed combined Tausworthe generator
+ * (period 2^88), gsl_rng_taus2 in GSL, which GSL's manual calls one of the fastest
+ * simulation-quality generators it has. It passes the same batteries as mt19937 and fails the
+ * same ones (both are linear over GF(2): TestU01's linear-complexity and matrix-rank tests),
+ * and a block draws a few hundred thousand numbers at most, far inside the period. Its step is
+ * three shift-xor recurrences on three 32-bit words, which SIMD registers perform for many
+ * streams at once.
  *
- * Exact sampling, fast. The hot loop is specialised per severity family (the switch is outside
- * the loop), and nothing in it goes through a function pointer, so a simulated year costs about
- * as much as its variates:
+ * Lane blocks (every severity with a closed-form sampler: lognormal, exponential, Pareto II,
+ * GPD, Weibull, with a count table, see below). A block draws from DS_AGG_MC_LANES = 16
+ * interleaved taus2 streams, each with its own 88-bit state keyed by (seed, b, lane), plus one
+ * scalar taus2 stream (mc_kernels.c). Word p of the block is lane p % 16's (p / 16)-th word,
+ * whatever the instruction set: the first DS_AGG_BLOCK_YEARS words give the claim counts,
+ * the following ones the losses, one word per loss, in order. The kernels (mc_core.h) do this
+ * in bulk, in AVX-512, AVX2 or portable C chosen at run time, all computing the same bits:
  *   - the claim count by inversion: N = min{k : U < F(k)} on a precomputed table of the
  *     frequency's cdf with a guide table (Chen and Asau 1974) that starts the search at the
  *     right entry, so a draw takes one uniform and usually no search at all. Inversion is exact
@@ -29,11 +31,20 @@
  *     rounding of F; the table stops where 1 - F(k) < 2^-40, far below that resolution.
  *     Counts whose table would exceed 2^20 entries fall back to GSL's samplers;
  *   - lognormal: exp(meanlog + sdlog Z) with Z from the ziggurat (Marsaglia and Tsang 2000) in
- *     GSL's form, inlined (one generator step for 98.8% of draws), and exp() table-driven
- *     (fast_exp, within 2 ulp);
- *   - exponential, Pareto II, GPD and Weibull by inversion of their closed-form quantiles; gamma
- *     by gsl_ran_gamma (Marsaglia and Tsang); spliced through ds_sev_sample.
- * Per-loss terms are applied to each loss, aggregate terms to each year's sum.
+ *     GSL's form and exp() table-driven (fast_exp, within 2 ulp). The fast path (98.8% of
+ *     words: one word, under the density at once) runs in SIMD lanes together with exp and the
+ *     per-loss terms; each loss the fast path cannot finish is finished afterwards, in loss
+ *     order, by the exact slow path (rejection against the density, the tail by Marsaglia's
+ *     1964 method), which takes its further uniforms from the block's scalar stream. The
+ *     method stays exact: a miss's retries use uniforms independent of everything else;
+ *   - exponential, Pareto II, GPD and Weibull by inversion of their closed-form quantiles
+ *     (scalar libm, from the lanes' words).
+ * Per-loss terms are applied to each loss, aggregate terms to each year's sum; each year's sum
+ * adds its losses in draw order from 0.0.
+ *
+ * GSL blocks (gamma by gsl_ran_gamma, spliced through ds_sev_sample, and any severity when the
+ * counts need GSL's samplers) draw everything from one gsl_rng_taus2 seeded with the block key
+ * folded to 32 bits, through gsl_rng_get.
  *
  * Risk measures come from ds_risk_select (selection of the needed order statistics, expected
  * linear time) rather than a full sort.
@@ -52,6 +63,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include "actuarial/mc_core.h"
 #include "actuarial/risk.h"
 
 #define COUNT_TABLE_MAX ((size_t)1 << 20)
@@ -59,293 +71,6 @@
 #define GUIDE_MIN 1024
 #define MAX_THREADS 256
 #define DS_MC_GENERATOR gsl_rng_taus2
-
-/* ---------------------------------------------------------------------------------------- */
-/* exp for the lognormal hot loop.                                                           */
-
-/*
- * glibc's exp() was a third of the time of a Poisson-lognormal year (the call, its errno
- * wrapper and its own work). This is the table-driven method of Tang (1989) as in ARM's
- * optimized-routines exp: x = (k N + j) ln2/N + r with N = 128, |r| <= ln2/256, so
- *   exp(x) = 2^k * 2^(j/N) * exp(r),
- * with 2^(j/N) from a table (computed by exp2, correctly rounded to within 0.5 ulp), exp(r) by
- * its Taylor polynomial of degree 5 (truncation below r^6/720 < 6e-19, under an ulp), and
- * ln2/N split in a high part with 17 trailing zero bits and a low part (Cody and Waite 1980),
- * so that k ln2/N is exact for |x| < 700. The result is within 2 ulp of exp(x) (a test checks
- * it against exp() on a million points). Outside |x| < 700, and for NaN, it calls exp().
- */
-#define EXP_N 128
-
-static inline uint64_t bits_of(double x)
-{
-    uint64_t u;
-    memcpy(&u, &x, sizeof u);
-    return u;
-}
-
-static inline double double_of(uint64_t u)
-{
-    double x;
-    memcpy(&x, &u, sizeof x);
-    return x;
-}
-
-static void exp_table_init(double *table)
-{
-    for (int j = 0; j < EXP_N; j++)
-        table[j] = exp2((double)j / EXP_N);
-}
-
-static inline double fast_exp(double x, const double *table)
-{
-    if (!(fabs(x) < 700.0))
-        return exp(x);
-    const double inv_ln2_n = 0x1.71547652b82fep0 * EXP_N;
-    const double neg_ln2_hi_n = -0x1.62e42fefa0000p-8;
-    const double neg_ln2_lo_n = -0x1.cf79abc9e3b3ap-47;
-    const double shift = 0x1.8p52; /* adding it rounds to an integer held in the low bits */
-    double kd = x * inv_ln2_n + shift;
-    uint64_t ki = bits_of(kd);
-    kd -= shift;
-    double r = x + kd * neg_ln2_hi_n + kd * neg_ln2_lo_n;
-    /* 2^(k/N) with k = ki: the table entry for k mod N, its exponent raised by k div N
-     * (two's complement arithmetic on the bits handles negative k). */
-    double scale = double_of(bits_of(table[ki % EXP_N]) + ((ki >> 7) << 52));
-    /* exp(r) - 1 first, then scale + scale (exp(r) - 1): the only roundings that matter are
-     * the table's and the final addition's, as the small term's error is scaled by |r|. */
-    double r2 = r * r;
-    double expm1_r = r + r2 * (0.5 + r * (1.0 / 6.0)) +
-                     r2 * r2 * ((1.0 / 24.0) + r * (1.0 / 120.0));
-    return scale + scale * expm1_r;
-}
-
-double ds_agg_exp(double x)
-{
-    double table[EXP_N];
-    exp_table_init(table);
-    return fast_exp(x, table);
-}
-
-/* ---------------------------------------------------------------------------------------- */
-/* Normal variates: the ziggurat, inline.                                                    */
-
-/*
- * The ziggurat method of Marsaglia and Tsang (2000) in the form GSL's gsl_ran_gaussian_ziggurat
- * uses (one 32-bit draw: 7 bits choose one of 128 layers of equal area, 1 bit the sign, 24 bits
- * the abscissa, so that layer and abscissa are independent, unlike in the original), here
- * inlined into the hot loop instead of called through libgsl. The density under the layers is
- * f(x) = exp(-x^2/2). Layers 0..126 are the rectangles [0, x_{i+1}] x [f(x_{i+1}), f(x_i)]
- * (x_0 = 0); layer 127 is [0, r] x [0, f(r)] plus, beyond r, the exponential wedge
- * exp(-r (x - r/2)) >= f(x) of area f(r)/r (GSL's choice: its tail sampler rejects within that
- * wedge and starts again), so v = r f(r) + f(r)/r, drawn as the strip [0, v/f(r)] x [0, f(r)].
- * Equal areas fix x_{i} from x_{i+1} (f(x_i) = f(x_{i+1}) + v/x_{i+1}) and r from f(x_0) = 1;
- * r is found by bisection when the tables are built (it comes out as GSL's 3.44428647676,
- * and the tables as GSL's to the 12 digits GSL prints; a test checks that the variates equal
- * gsl_ran_gaussian_ziggurat's draw for draw).
- * A draw from layer i falling left of x_i is under the curve and accepted at once (98.8% of
- * draws); otherwise the point is tested against f, and the tail is sampled by Marsaglia's
- * (1964) exponential rejection. The method is exact: the equal areas make the layer choice
- * uniform, and every accepted point lies uniformly under f.
- */
-#define ZIG_LAYERS 128
-#define ZIG_SCALE 16777216.0 /* 2^24, the abscissa's resolution */
-
-typedef struct zig_tables {
-    double r;                  /* right edge of the base rectangle */
-    double w[ZIG_LAYERS];      /* x_{i+1} / 2^24: abscissa scale of layer i */
-    uint32_t k[ZIG_LAYERS];    /* 2^24 x_i / x_{i+1}: quick acceptance bound of layer i */
-    double y[ZIG_LAYERS];      /* f(x_i) */
-} zig_tables;
-
-/* f(x_0) for the layers that start at r, filling x[0..128] and y[0..127]; > 1 means r is too
- * small, as does running past f = 1 early (then 2 is returned). */
-static double zig_layers(double r, double *x, double *y)
-{
-    double f_r = exp(-0.5 * r * r);
-    /* The base layer: [0, r] x [0, f(r)] plus the exponential wedge exp(-r (x - r/2)) beyond
-     * r, of area f(r)/r, from which the tail is sampled by rejection (see normal_slow). The
-     * wedge's area, not the tail's, belongs here: a rejected tail draw starts again from the
-     * choice of layer, so the tail gets the wedge's share times the acceptance rate, which is
-     * exactly the tail's area. (The exact tail area with this sampler makes the tail 7% thin.) */
-    double v = r * f_r + f_r / r;
-    x[ZIG_LAYERS] = v / f_r;
-    x[ZIG_LAYERS - 1] = r;
-    y[ZIG_LAYERS - 1] = f_r;
-    for (int i = ZIG_LAYERS - 2; i >= 0; i--) {
-        y[i] = y[i + 1] + v / x[i + 1];
-        if (i > 0) {
-            if (!(y[i] < 1.0))
-                return 2.0;
-            x[i] = sqrt(-2.0 * log(y[i]));
-        }
-    }
-    x[0] = 0.0;
-    return y[0];
-}
-
-static void zig_init(zig_tables *z)
-{
-    double x[ZIG_LAYERS + 1], y[ZIG_LAYERS];
-    double lo = 3.0, hi = 4.0; /* f(x_0) - 1 falls as r grows: > 0 at 3, < 0 at 4 */
-    for (int it = 0; it < 200 && hi - lo > 1e-15; it++) {
-        double mid = 0.5 * (lo + hi);
-        if (zig_layers(mid, x, y) > 1.0)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    z->r = hi;
-    zig_layers(hi, x, y);
-    y[0] = 1.0;
-    for (int i = 0; i < ZIG_LAYERS; i++) {
-        z->w[i] = x[i + 1] / ZIG_SCALE;
-        z->k[i] = (uint32_t)floor(ZIG_SCALE * x[i] / x[i + 1]);
-        z->y[i] = y[i];
-    }
-}
-
-/* ---------------------------------------------------------------------------------------- */
-/* The generator as the hot loop sees it.                                                    */
-
-/*
- * GSL documents that gsl_rng_state() and gsl_rng_size() give direct access to a generator's
- * state. For taus2 (L'Ecuyer 1996) that state is three words s1, s2, s3, and one step is three
- * shift-xor recurrences; doing that step inline saves the call through the generator's function
- * pointer on every draw, a large part of a simulated year. The same numbers come out as from
- * gsl_rng_get (verify_inline_taus2 checks it once per run against GSL itself, and without that
- * check passing every draw goes through gsl_rng_get), so the output never depends on which
- * path ran. Samplers that call into GSL (gamma, spliced, huge counts) use the gsl_rng path
- * throughout, so the two never interleave on one state.
- */
-typedef struct draw_src {
-    uint32_t s1, s2, s3; /* the taus2 state, when is_inline */
-    gsl_rng *rng;
-    int is_inline;
-} draw_src;
-
-static inline uint32_t taus2_step(uint32_t *s1, uint32_t *s2, uint32_t *s3)
-{
-    /* GSL rng/taus.c: TAUSWORTHE(s, a, b, c, d) = ((s & c) << d) ^ (((s << a) ^ s) >> b), in
-     * 32-bit arithmetic. */
-    *s1 = ((*s1 & 4294967294U) << 12) ^ (((*s1 << 13) ^ *s1) >> 19);
-    *s2 = ((*s2 & 4294967288U) << 4) ^ (((*s2 << 2) ^ *s2) >> 25);
-    *s3 = ((*s3 & 4294967280U) << 17) ^ (((*s3 << 3) ^ *s3) >> 11);
-    return *s1 ^ *s2 ^ *s3;
-}
-
-static void src_load(draw_src *d, gsl_rng *rng, int is_inline)
-{
-    d->rng = rng;
-    d->is_inline = is_inline;
-    d->s1 = d->s2 = d->s3 = 0;
-    if (is_inline) {
-        const unsigned long *state = gsl_rng_state(rng);
-        d->s1 = (uint32_t)state[0];
-        d->s2 = (uint32_t)state[1];
-        d->s3 = (uint32_t)state[2];
-    }
-}
-
-static inline uint32_t src_next(draw_src *d)
-{
-    if (d->is_inline)
-        return taus2_step(&d->s1, &d->s2, &d->s3);
-    return (uint32_t)gsl_rng_get(d->rng);
-}
-
-/* A uniform on [0, 1) with 32 bits, exactly gsl_rng_uniform for taus2. */
-static inline double src_uniform(draw_src *d)
-{
-    return (double)src_next(d) * 0x1p-32;
-}
-
-static int verify_inline_taus2(void)
-{
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_taus2);
-    if (!rng)
-        return 0;
-    int ok = gsl_rng_size(rng) == 3 * sizeof(unsigned long) && gsl_rng_min(rng) == 0 &&
-             gsl_rng_max(rng) == 0xffffffffUL;
-    if (ok) {
-        gsl_rng_set(rng, 987654321UL);
-        draw_src d;
-        src_load(&d, rng, 1);
-        for (int i = 0; i < 256 && ok; i++)
-            ok = src_next(&d) == (uint32_t)gsl_rng_get(rng);
-    }
-    gsl_rng_free(rng);
-    return ok;
-}
-
-/* A normal variate and the generator state after it (the slow path returns the state by
- * value, so that the hot loop's state never has its address taken and stays in registers). */
-typedef struct normal_draw {
-    double x;
-    draw_src src;
-} normal_draw;
-
-/* The rejection part of the ziggurat, out of line: k is the draw that missed the quick test. */
-static normal_draw normal_slow(draw_src d, const zig_tables *z, uint32_t k)
-{
-    normal_draw out;
-    for (;;) {
-        uint32_t i = k & 0x7f, j = k >> 8;
-        double sign = (k & 0x80) ? 1.0 : -1.0;
-        double x = (double)j * z->w[i];
-        if (j < z->k[i]) {
-            out.x = sign * x;
-            break;
-        }
-        double y;
-        if (i < ZIG_LAYERS - 1) {
-            y = z->y[i + 1] + (z->y[i] - z->y[i + 1]) * src_uniform(&d);
-        } else {
-            /* The tail beyond r: x = r + E/r with E exponential, accepted with probability
-             * exp(-(x - r)^2 / 2) (Marsaglia 1964), written as GSL writes it. */
-            double u1 = 1.0 - src_uniform(&d), u2 = src_uniform(&d);
-            x = z->r - log(u1) / z->r;
-            y = exp(-z->r * (x - 0.5 * z->r)) * u2;
-        }
-        if (y < exp(-0.5 * x * x)) {
-            out.x = sign * x;
-            break;
-        }
-        k = src_next(&d);
-    }
-    out.src = d;
-    return out;
-}
-
-static inline double src_normal(draw_src *d, const zig_tables *z)
-{
-    uint32_t k = src_next(d);
-    uint32_t i = k & 0x7f, j = k >> 8;
-    if (j < z->k[i]) {
-        /* The sign without a branch (a coin flip would be mispredicted half the time):
-         * bit 7 clear makes the value negative, as in GSL. */
-        double x = (double)j * z->w[i];
-        return double_of(bits_of(x) ^ ((uint64_t)(~k & 0x80) << 56));
-    }
-    normal_draw slow = normal_slow(*d, z, k);
-    *d = slow.src;
-    return slow.x;
-}
-
-int ds_agg_normal_fill(double *out, size_t n, unsigned long seed)
-{
-    gsl_rng *rng = gsl_rng_alloc(DS_MC_GENERATOR);
-    if (!rng)
-        return DS_ENOMEM;
-    gsl_rng_set(rng, seed);
-    zig_tables zig;
-    zig_init(&zig);
-    draw_src src;
-    src_load(&src, rng, verify_inline_taus2());
-    for (size_t i = 0; i < n; i++)
-        out[i] = src_normal(&src, &zig);
-    gsl_rng_free(rng);
-    return 0;
-}
 
 /* ---------------------------------------------------------------------------------------- */
 /* What every block needs, computed once.                                                    */
@@ -357,31 +82,31 @@ typedef struct sim_plan {
     double *cdf;
     size_t n_cdf;
     unsigned *guide;
-    size_t n_guide;
+    size_t n_guide;          /* 2^guide_bits */
+    unsigned guide_bits;
+    /* cdf_word[k]: the largest word w with w 2^-32 < cdf[k], so that N = min{k : w <=
+     * cdf_word[k]} in integers; guide cell w >> (32 - guide_bits). */
+    uint32_t *cdf_word;
     int has_loss_terms, has_aggregate_terms;
+    int is_lane_block;       /* the block draws from the lanes (else from a gsl_rng) */
     double exp_table[EXP_N]; /* 2^(j/EXP_N), j = 0..EXP_N-1, for fast_exp */
     zig_tables zig;          /* the normal's ziggurat */
-    int has_inline_taus2;    /* GSL's taus2 state layout verified: step it inline */
+    mc_lognormal lognormal;  /* the lognormal kernel's parameters (points into this plan) */
+    const mc_kernels *kernels;
 } sim_plan;
 
 static void plan_clear(sim_plan *plan)
 {
     free(plan->cdf);
     free(plan->guide);
+    free(plan->cdf_word);
     plan->cdf = NULL;
     plan->guide = NULL;
+    plan->cdf_word = NULL;
 }
 
-static int plan_init(sim_plan *plan, const ds_agg_model *model, ds_error *err)
+static int plan_counts(sim_plan *plan, const ds_agg_model *model, ds_error *err)
 {
-    memset(plan, 0, sizeof *plan);
-    plan->model = model;
-    plan->has_loss_terms = ds_agg_terms_has_loss_terms(&model->terms);
-    plan->has_aggregate_terms = ds_agg_terms_has_aggregate_terms(&model->terms);
-    exp_table_init(plan->exp_table);
-    zig_init(&plan->zig);
-    plan->has_inline_taus2 = verify_inline_taus2();
-
     /* A mean count far beyond the table's cap needs no search to know it will not fit. */
     double mean = ds_freq_mean(&model->freq), sd = sqrt(ds_freq_variance(&model->freq));
     if (!(mean + 10.0 * sd < (double)COUNT_TABLE_MAX))
@@ -397,7 +122,8 @@ static int plan_init(sim_plan *plan, const ds_agg_model *model, ds_error *err)
     if (n >= COUNT_TABLE_MAX)
         return 0; /* a huge mean count: GSL's samplers do better than a table */
     plan->cdf = malloc(n * sizeof *plan->cdf);
-    if (!plan->cdf) {
+    plan->cdf_word = malloc(n * sizeof *plan->cdf_word);
+    if (!plan->cdf || !plan->cdf_word) {
         plan_clear(plan);
         return ds_error_set(err, DS_ENOMEM, NULL, "out of memory for the claim-count table");
     }
@@ -406,9 +132,19 @@ static int plan_init(sim_plan *plan, const ds_agg_model *model, ds_error *err)
     /* The last entry takes the < 2^-40 of mass beyond it, so every uniform in [0, 1) lands. */
     plan->cdf[n - 1] = 1.0;
     plan->n_cdf = n;
-    /* A guide finer than the table (at least 1024 entries) starts most searches at their
-     * answer, so the search loop rarely runs and its branch is predictable. */
-    plan->n_guide = n < GUIDE_MIN ? GUIDE_MIN : n;
+    for (size_t k = 0; k < n; k++) {
+        /* ceil(cdf 2^32) - 1, exact: the scaling is by a power of two. cdf[k] = 0 (only for
+         * k below every guide entry, never searched) stores 0. */
+        double c = ceil(plan->cdf[k] * 0x1p32);
+        plan->cdf_word[k] = c >= 1.0 ? (uint32_t)(c - 1.0) : 0;
+    }
+    /* A guide finer than the table (at least 1024 entries, a power of two so that a word's
+     * cell is a shift) starts most searches at their answer, so the search loop rarely runs
+     * and its branch is predictable. */
+    plan->guide_bits = 10;
+    while (((size_t)1 << plan->guide_bits) < n)
+        plan->guide_bits++;
+    plan->n_guide = (size_t)1 << plan->guide_bits;
     plan->guide = malloc(plan->n_guide * sizeof *plan->guide);
     if (!plan->guide) {
         plan_clear(plan);
@@ -424,44 +160,59 @@ static int plan_init(sim_plan *plan, const ds_agg_model *model, ds_error *err)
     return 0;
 }
 
+static int plan_init(sim_plan *plan, const ds_agg_model *model, ds_error *err)
+{
+    memset(plan, 0, sizeof *plan);
+    plan->model = model;
+    plan->has_loss_terms = ds_agg_terms_has_loss_terms(&model->terms);
+    plan->has_aggregate_terms = ds_agg_terms_has_aggregate_terms(&model->terms);
+    mc_exp_table_init(plan->exp_table);
+    mc_zig_init(&plan->zig);
+    plan->kernels = mc_kernels_get();
+    int rc = plan_counts(plan, model, err);
+    if (rc)
+        return rc;
+    const ds_sev *sev = &model->sev;
+    plan->is_lane_block = plan->cdf && sev->family != DS_SEV_GAMMA &&
+                          sev->family != DS_SEV_SPLICED;
+    mc_lognormal *p = &plan->lognormal;
+    p->zig = &plan->zig;
+    p->exp_table = plan->exp_table;
+    p->terms = model->terms;
+    p->mode = plan->has_loss_terms ? MC_LOGNORMAL_TERMS : MC_LOGNORMAL;
+    if (sev->family == DS_SEV_LOGNORMAL) {
+        p->meanlog = sev->u.lognormal.meanlog;
+        p->sdlog = sev->u.lognormal.sdlog;
+        /* The fast path's |z| is below r < 4; 10 of margin for the rounding of y. */
+        p->is_exp_in_range = fabs(p->meanlog) + 4.0 * p->sdlog < MC_EXP_MAX - 10.0;
+    }
+    return 0;
+}
+
+/* The claim count of word w: min{k : w 2^-32 < cdf[k]}, by the guide table. */
+static inline unsigned count_of_word(const sim_plan *plan, uint32_t w)
+{
+    size_t k = plan->guide[w >> (32 - plan->guide_bits)];
+    while (w > plan->cdf_word[k])
+        k++;
+    return (unsigned)k;
+}
+
 static inline unsigned draw_count(const sim_plan *plan, draw_src *src)
 {
     if (!plan->cdf)
         return ds_freq_sample(&plan->model->freq, src->rng);
-    double u = src_uniform(src);
-    size_t k = plan->guide[(size_t)(u * (double)plan->n_guide)];
-    while (u >= plan->cdf[k])
-        k++;
-    return (unsigned)k;
+    return count_of_word(plan, src_next(src));
 }
 
 /* ---------------------------------------------------------------------------------------- */
 /* One block of years.                                                                       */
 
-/* splitmix64's output function (Steele, Lea and Flood 2014): a bijective 64-bit mixer. */
-static uint64_t mix64(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-/* The seed of block b: the splitmix64 sequence started at seed, taken at position b + 1 and
- * mixed once more with the seed, so that nearby seeds and nearby blocks are unrelated. */
+/* The GSL blocks' seed: the block key folded to the 32 bits GSL seeds taus2 from. */
 static unsigned long block_seed(uint64_t seed, uint64_t block)
 {
-    uint64_t z = mix64(mix64(seed) + (block + 1) * 0x9e3779b97f4a7c15ULL);
+    uint64_t z = mc_block_key(seed, block);
     return (unsigned long)((z ^ (z >> 32)) & 0xffffffffULL);
-}
-
-static inline double pay_loss(double x, const ds_agg_terms *t)
-{
-    double excess = x - t->deductible;
-    if (excess < 0.0)
-        excess = 0.0;
-    if (excess > t->limit)
-        excess = t->limit;
-    return t->coinsurance * excess;
 }
 
 static inline double pay_year(double s, const ds_agg_terms *t)
@@ -474,27 +225,52 @@ static inline double pay_year(double s, const ds_agg_terms *t)
     return excess;
 }
 
-/* Scratch memory of one worker: the block's claim counts and, for each loss of the block, the
- * year it belongs to (years of a block fit in 16 bits: DS_AGG_BLOCK_YEARS <= 65536). */
+/* Scratch memory of one worker (zeroed once, so that every byte a kernel may read is
+ * initialised): the block's claim counts; for a GSL block, the year of each loss (years of a
+ * block fit in 16 bits: DS_AGG_BLOCK_YEARS <= 65536); for a lane block, where each year's
+ * losses start, the words of the current chunk and the block's losses (with room for the
+ * rounds' last words and the MC_SUM_SLOTS a year's sum reads), or, past FLAT_MAX_LOSSES, the
+ * current chunk's. */
 #define FLAT_MAX_LOSSES ((size_t)1 << 16)
 #define OWNER_FILL 8 /* owner slots written per year without looking at its count */
+#define WORDS_MAX (DS_AGG_BLOCK_YEARS > MC_CHUNK ? DS_AGG_BLOCK_YEARS : MC_CHUNK)
 
 typedef struct block_scratch {
-    unsigned counts[DS_AGG_BLOCK_YEARS];
+    uint32_t counts[DS_AGG_BLOCK_YEARS];
+    uint32_t starts[DS_AGG_BLOCK_YEARS];
     uint16_t owner[FLAT_MAX_LOSSES + OWNER_FILL];
+    uint32_t words[WORDS_MAX];
+    uint16_t missed[MC_CHUNK + MC_LANES];
+    double loss[FLAT_MAX_LOSSES + MC_CHUNK + MC_SUM_SLOTS];
 } block_scratch;
 
+/* Writes the owner of each of the block's n_total losses, and zeroes each year's sum. */
+static void fill_owners(double *out, size_t n_years, const block_scratch *scratch,
+                        uint16_t *owner)
+{
+    /* OWNER_FILL slots a year without a branch, in two 8-byte stores (the extra slots are
+     * overwritten by the next year), a loop only for larger counts. */
+    size_t pos = 0;
+    for (size_t i = 0; i < n_years; i++) {
+        uint64_t pattern = (uint64_t)i * 0x0001000100010001ULL;
+        memcpy(owner + pos, &pattern, sizeof pattern);
+        memcpy(owner + pos + 4, &pattern, sizeof pattern);
+        for (size_t q = OWNER_FILL; q < scratch->counts[i]; q++)
+            owner[pos + q] = (uint16_t)i;
+        pos += scratch->counts[i];
+        out[i] = 0.0;
+    }
+}
+
 /*
- * The loop over a block's years, with DRAW the expression of one loss; the family switch stays
- * outside. First every year's claim count; then, when the block's losses fit the scratch (they
- * do unless the mean count is above 8), all losses in one flat loop, each added to its year's
- * slot of out. A loop per year would end at a data-dependent count, which the processor
- * mispredicts about once a year, a fifth of the cost of a year; the flat loop's length is
- * known. Each year's sum still adds its losses in draw order from 0.0, exactly as the loop per
- * year would. The owner of each loss is written OWNER_FILL slots at a time without a branch
- * (the extra slots are overwritten by the next year), with a loop only for larger counts.
- * A short last block still draws all DS_AGG_BLOCK_YEARS counts, so that a run of fewer years
- * gives exactly the first years of a longer run with the same seed.
+ * The loop over a GSL block's years, with DRAW the expression of one loss; the family switch
+ * stays outside. First every year's claim count; then, when the block's losses fit the scratch
+ * (they do unless the mean count is above 8), all losses in one flat loop, each added to its
+ * year's slot of out. A loop per year would end at a data-dependent count, which the processor
+ * mispredicts about once a year; the flat loop's length is known. Each year's sum still adds
+ * its losses in draw order from 0.0, exactly as the loop per year would. A short last block
+ * still draws all DS_AGG_BLOCK_YEARS counts, so that a run of fewer years gives exactly the
+ * first years of a longer run with the same seed.
  */
 #define SIMULATE_YEARS(DRAW)                                                                    \
     do {                                                                                        \
@@ -506,19 +282,11 @@ typedef struct block_scratch {
         }                                                                                       \
         if (n_total <= FLAT_MAX_LOSSES) {                                                       \
             uint16_t *owner = scratch->owner;                                                   \
-            size_t pos = 0;                                                                     \
-            for (size_t i = 0; i < n_years; i++) {                                              \
-                for (size_t q = 0; q < OWNER_FILL; q++)                                         \
-                    owner[pos + q] = (uint16_t)i;                                               \
-                for (size_t q = OWNER_FILL; q < scratch->counts[i]; q++)                        \
-                    owner[pos + q] = (uint16_t)i;                                               \
-                pos += scratch->counts[i];                                                      \
-                out[i] = 0.0;                                                                   \
-            }                                                                                   \
+            fill_owners(out, n_years, scratch, owner);                                          \
             for (size_t p = 0; p < n_total; p++) {                                              \
                 double x = (DRAW);                                                              \
                 if (has_loss_terms)                                                             \
-                    x = pay_loss(x, terms);                                                     \
+                    x = mc_pay_loss(x, terms);                                                  \
                 out[owner[p]] += x;                                                             \
             }                                                                                   \
         } else {                                                                                \
@@ -527,35 +295,27 @@ typedef struct block_scratch {
                 for (unsigned j = 0; j < scratch->counts[i]; j++) {                             \
                     double x = (DRAW);                                                          \
                     if (has_loss_terms)                                                         \
-                        x = pay_loss(x, terms);                                                 \
+                        x = mc_pay_loss(x, terms);                                              \
                     sum += x;                                                                   \
                 }                                                                               \
                 out[i] = sum;                                                                   \
             }                                                                                   \
         }                                                                                       \
-        if (has_aggregate_terms) {                                                              \
-            for (size_t i = 0; i < n_years; i++)                                                \
-                out[i] = pay_year(out[i], terms);                                               \
-        }                                                                                       \
     } while (0)
 
-static void simulate_block(double *out, size_t n_years, const sim_plan *plan, gsl_rng *rng,
-                           block_scratch *scratch)
+static void simulate_gsl_block(double *out, size_t n_years, const sim_plan *plan, gsl_rng *rng,
+                               block_scratch *scratch)
 {
     const ds_sev *sev = &plan->model->sev;
     const ds_agg_terms *terms = &plan->model->terms;
     const int has_loss_terms = plan->has_loss_terms;
-    const int has_aggregate_terms = plan->has_aggregate_terms;
-    /* Inline generator steps only where every draw of the block goes through src. */
-    int calls_gsl = sev->family == DS_SEV_GAMMA || sev->family == DS_SEV_SPLICED || !plan->cdf;
-    draw_src src;
-    src_load(&src, rng, plan->has_inline_taus2 && !calls_gsl);
+    draw_src src = {0, 0, 0, rng, 0};
     switch (sev->family) {
     case DS_SEV_LOGNORMAL: {
         const double meanlog = sev->u.lognormal.meanlog, sdlog = sev->u.lognormal.sdlog;
         const double *table = plan->exp_table;
         const zig_tables *zig = &plan->zig;
-        SIMULATE_YEARS(fast_exp(meanlog + sdlog * src_normal(&src, zig), table));
+        SIMULATE_YEARS(fast_exp(meanlog + sdlog * src_normal(&src, zig, table), table));
         break;
     }
     case DS_SEV_EXPONENTIAL: {
@@ -601,6 +361,140 @@ static void simulate_block(double *out, size_t n_years, const sim_plan *plan, gs
 
 #undef SIMULATE_YEARS
 
+/* A lane block's losses in draw order, MC_CHUNK at a time. */
+typedef struct loss_source {
+    const sim_plan *plan;
+    block_scratch *scratch;
+    mc_lanes lanes;
+    draw_src slow; /* the block's scalar stream: the ziggurat's slow path */
+} loss_source;
+
+/* The uniform of word w, exactly gsl_rng_uniform's for taus2. */
+static inline double uniform_of(uint32_t w)
+{
+    return (double)w * 0x1p-32;
+}
+
+/* The next chunk of MC_CHUNK losses (per-loss terms applied) into x. Always a whole chunk,
+ * also for a block's last losses: the slow path reads the scalar stream in an order that
+ * depends on the chunk's content (mc_lognormal_finish), so chunks must be cut the same way
+ * whatever the block's number of losses, for a run of fewer years to give exactly the first
+ * years of a longer one. */
+static void next_losses(loss_source *ls, double *x)
+{
+    const size_t n_rounds = MC_CHUNK / MC_LANES;
+    const sim_plan *plan = ls->plan;
+    const ds_sev *sev = &plan->model->sev;
+    uint32_t *words = ls->scratch->words;
+    size_t n = n_rounds * MC_LANES;
+    if (sev->family == DS_SEV_LOGNORMAL) {
+        uint16_t *missed = ls->scratch->missed;
+        size_t n_missed = plan->kernels->lognormal(x, words, missed, n_rounds, &ls->lanes,
+                                                   &plan->lognormal);
+        mc_lognormal_finish(x, words, missed, n_missed, &ls->slow, &plan->lognormal);
+        return;
+    }
+    plan->kernels->words(words, n_rounds, &ls->lanes);
+    switch (sev->family) {
+    case DS_SEV_EXPONENTIAL: {
+        /* F^-1(u) = -log(1 - u) / rate */
+        const double mean = 1.0 / sev->u.exponential.rate;
+        for (size_t p = 0; p < n; p++)
+            x[p] = -mean * log1p(-uniform_of(words[p]));
+        break;
+    }
+    case DS_SEV_PARETO: {
+        /* F^-1(u) = scale ((1 - u)^(-1/shape) - 1) */
+        const double scale = sev->u.pareto.scale, inv_shape = 1.0 / sev->u.pareto.shape;
+        for (size_t p = 0; p < n; p++)
+            x[p] = scale * expm1(-inv_shape * log1p(-uniform_of(words[p])));
+        break;
+    }
+    case DS_SEV_GPD: {
+        /* F^-1(u) = mu + sigma ((1 - u)^(-xi) - 1) / xi, or mu - sigma log(1 - u) at xi = 0 */
+        const double xi = sev->u.gpd.xi, sigma = sev->u.gpd.sigma, mu = sev->u.gpd.mu;
+        const double sigma_over_xi = xi == 0.0 ? 0.0 : sigma / xi;
+        for (size_t p = 0; p < n; p++) {
+            double u = uniform_of(words[p]);
+            x[p] = xi == 0.0 ? mu - sigma * log1p(-u)
+                             : mu + sigma_over_xi * expm1(-xi * log1p(-u));
+        }
+        break;
+    }
+    case DS_SEV_WEIBULL:
+    default: {
+        /* F^-1(u) = scale (-log(1 - u))^(1/shape) */
+        const double scale = sev->u.weibull.scale, inv_shape = 1.0 / sev->u.weibull.shape;
+        for (size_t p = 0; p < n; p++)
+            x[p] = scale * pow(-log1p(-uniform_of(words[p])), inv_shape);
+        break;
+    }
+    }
+    if (plan->has_loss_terms) {
+        for (size_t p = 0; p < n; p++)
+            x[p] = mc_pay_loss(x[p], &plan->model->terms);
+    }
+}
+
+static void simulate_lane_block(double *out, size_t n_years, const sim_plan *plan,
+                                uint64_t seed, uint64_t block, block_scratch *scratch)
+{
+    loss_source ls;
+    ls.plan = plan;
+    ls.scratch = scratch;
+    mc_streams_seed(&ls.lanes, &ls.slow, seed, block);
+    /* Every count of the block, also past n_years in a short last block, so that a run of
+     * fewer years gives exactly the first years of a longer run with the same seed. */
+    plan->kernels->words(scratch->words, DS_AGG_BLOCK_YEARS / MC_LANES, &ls.lanes);
+    size_t n_total = 0;
+    for (size_t i = 0; i < DS_AGG_BLOCK_YEARS; i++) {
+        uint32_t n_losses = count_of_word(plan, scratch->words[i]);
+        scratch->counts[i] = n_losses;
+        if (i < n_years) {
+            scratch->starts[i] = (uint32_t)(n_total < FLAT_MAX_LOSSES ? n_total
+                                                                      : FLAT_MAX_LOSSES);
+            n_total += n_losses;
+        }
+    }
+    if (n_total <= FLAT_MAX_LOSSES) {
+        /* All the block's losses, then every year's sum from its own (a kernel: see
+         * mc_core.h), without a data-dependent exit per year. */
+        double *x = scratch->loss;
+        for (size_t first = 0; first < n_total; first += MC_CHUNK)
+            next_losses(&ls, x + first);
+        plan->kernels->year_sums(out, x, scratch->counts, scratch->starts, n_years);
+    } else {
+        size_t at = 0, n_ready = 0;
+        for (size_t i = 0; i < n_years; i++) {
+            double sum = 0.0;
+            for (unsigned j = 0; j < scratch->counts[i]; j++) {
+                if (at == n_ready) {
+                    next_losses(&ls, scratch->loss);
+                    at = 0;
+                    n_ready = MC_CHUNK;
+                }
+                sum += scratch->loss[at++];
+            }
+            out[i] = sum;
+        }
+    }
+}
+
+static void simulate_block(double *out, size_t n_years, const sim_plan *plan, uint64_t seed,
+                           uint64_t block, gsl_rng *rng, block_scratch *scratch)
+{
+    if (plan->is_lane_block) {
+        simulate_lane_block(out, n_years, plan, seed, block, scratch);
+    } else {
+        gsl_rng_set(rng, block_seed(seed, block));
+        simulate_gsl_block(out, n_years, plan, rng, scratch);
+    }
+    if (plan->has_aggregate_terms) {
+        for (size_t i = 0; i < n_years; i++)
+            out[i] = pay_year(out[i], &plan->model->terms);
+    }
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* Threads.                                                                                  */
 
@@ -645,7 +539,7 @@ static void block_statistics(block_stats *st, const double *v, size_t n)
 static void run_worker(sim_job *job, int is_caller)
 {
     gsl_rng *rng = gsl_rng_alloc(DS_MC_GENERATOR);
-    block_scratch *scratch = malloc(sizeof *scratch);
+    block_scratch *scratch = calloc(1, sizeof *scratch);
     if (!rng || !scratch) {
         gsl_rng_free(rng);
         free(scratch);
@@ -661,8 +555,7 @@ static void run_worker(sim_job *job, int is_caller)
         uint64_t first = (uint64_t)b * DS_AGG_BLOCK_YEARS;
         size_t n = (size_t)(job->sims - first < DS_AGG_BLOCK_YEARS ? job->sims - first
                                                                     : DS_AGG_BLOCK_YEARS);
-        gsl_rng_set(rng, block_seed(job->seed, b));
-        simulate_block(job->out + first, n, job->plan, rng, scratch);
+        simulate_block(job->out + first, n, job->plan, job->seed, b, rng, scratch);
         if (job->stats)
             block_statistics(&job->stats[b], job->out + first, n);
         size_t done = atomic_fetch_add(&job->blocks_done, 1) + 1;
