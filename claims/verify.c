@@ -668,8 +668,7 @@ static int cited_entry(cJSON **json, ds_record_view *view, ds_reason_code *why_c
     size_t n_path = 0;
     node_src src = {v->store, log->log_id, &inner};
     if (log->mem) {
-        rc = ds_merkle_inclusion_proof(path, &n_path, idx, log->cp.size, ds_merkle_mem_node,
-                                       log->mem, &inner);
+        rc = ds_merkle_mem_inclusion_proof(path, &n_path, log->mem, idx, log->cp.size, &inner);
     } else {
         pthread_mutex_lock(&v->lock);
         rc = ds_merkle_inclusion_proof(path, &n_path, idx, log->cp.size, stored_node, &src,

@@ -301,7 +301,119 @@ static void test_adjudicate__malformed_batch_is_refused_whole_and_settles_nothin
     fix_close(&f);
 }
 
+/* A copy of the fixture's database (SQLite's online backup), opened like the original. */
+static ds_db *copy_database(fixture *f, const char *path)
+{
+    fix_remove(path);
+    ds_db *copy = NULL;
+    ds_error err;
+    ds_db_options opts = {.no_migrate = 1};
+    CU_ASSERT_FATAL(ds_db_open(&copy, path, &opts, &err) == 0);
+    sqlite3_backup *b = sqlite3_backup_init(ds_db_handle(copy), "main", ds_db_handle(f->db),
+                                            "main");
+    CU_ASSERT_FATAL(b != NULL);
+    CU_ASSERT_FATAL(sqlite3_backup_step(b, -1) == SQLITE_DONE);
+    CU_ASSERT_FATAL(sqlite3_backup_finish(b) == SQLITE_OK);
+    return copy;
+}
+
+/*
+ * 60 incidents, each with an INRE cost of 300000 and an NPBI cost of 200000 (20 hours), and a
+ * batch of five claims per incident in shuffled order: INRE as evidenced, NPBI above what is
+ * evidenced (reduced), INRE again on the same cost (evidence.reused), a late report
+ * (claim.late) and, every tenth incident, a line without claim_id (claim.malformed). 300 claims
+ * are several chunks per thread. The INRE and NPBI sublimits (2000000 each) run out part-way,
+ * so what each claim gets depends on the order of settlement: read and verified on 1 or 3
+ * threads, the batch must come out byte for byte the same.
+ */
+static void test_adjudicate__results_do_not_depend_on_the_thread_count(void)
+{
+    enum { N_INCIDENTS = 60, PER_INCIDENT = 5 };
+    fixture f;
+    fix_open(&f, "adj_threads");
+    uint64_t first[N_INCIDENTS];
+    for (int k = 0; k < N_INCIDENTS; k++) {
+        char id[32], when[40];
+        snprintf(id, sizeof id, "INC-%02d", k);
+        snprintf(when, sizeof when, "2027-%02d-%02dT%02d:00:00Z", 3 + k % 6, 1 + (k * 7) % 28,
+                 k % 24);
+        first[k] = fix_incident(&f, id, when, "A2", 1000);
+        fix_cost(&f, id, "INRE", 300000, -1);
+        fix_cost(&f, id, "NPBI", 200000, 20);
+    }
+    fix_checkpoint(&f);
+
+    size_t n = (size_t)N_INCIDENTS * PER_INCIDENT, cap = n * 400, len = 0;
+    char *batch = malloc(cap);
+    CU_ASSERT_FATAL(batch != NULL);
+    for (size_t j = 0; j < n; j++) {
+        size_t at = (j * 37) % n; /* 37 is prime to 300: a permutation of the claims */
+        int k = (int)(at / PER_INCIDENT), kind = (int)(at % PER_INCIDENT);
+        unsigned long long inc = first[k], inre = first[k] + 1, npbi = first[k] + 2;
+        const char *id_member = kind == 4 && k % 10 == 0 ? "\"claim\"" : "\"claim_id\"";
+        const char *reported = kind == 3 ? "2028-12-01T00:00:00Z" : "2027-12-01T00:00:00Z";
+        if (kind == 1)
+            len += (size_t)snprintf(batch + len, cap - len,
+                                    "{%s:\"CL-%02d-%d\",\"policy_id\":\"%s\",\"reported\":"
+                                    "\"%s\",\"incident\":%llu,\"losses\":[{\"coverage\":"
+                                    "\"NPBI\",\"amount\":250000,\"hours\":20,"
+                                    "\"evidence\":[%llu]}]}\n",
+                                    id_member, k, kind, f.policy_id, reported, inc, npbi);
+        else
+            len += (size_t)snprintf(batch + len, cap - len,
+                                    "{%s:\"CL-%02d-%d\",\"policy_id\":\"%s\",\"reported\":"
+                                    "\"%s\",\"incident\":%llu,\"losses\":[{\"coverage\":"
+                                    "\"INRE\",\"amount\":300000,\"evidence\":[%llu]}]}\n",
+                                    id_member, k, kind, f.policy_id, reported, inc, inre);
+        CU_ASSERT_FATAL(len < cap);
+    }
+
+    ds_db *copy = copy_database(&f, "adj_threads_copy.db");
+    ds_error err;
+    cJSON *one = NULL, *three = NULL;
+    ds_adjudicate_summary sum_one, sum_three;
+    ds_adjudicate_options opts_one = {.threads = 1}, opts_three = {.threads = 3};
+    CU_ASSERT_FATAL(ds_adjudicate_text(&one, &sum_one, f.db, batch, len, &opts_one, &err) == 0);
+    CU_ASSERT_FATAL(ds_adjudicate_text(&three, &sum_three, copy, batch, len, &opts_three,
+                                       &err) == 0);
+    char *text_one = cJSON_PrintUnformatted(one), *text_three = cJSON_PrintUnformatted(three);
+    CU_ASSERT_FATAL(text_one && text_three);
+    CU_ASSERT_STRING_EQUAL(text_one, text_three);
+    CU_ASSERT_EQUAL(sum_one.claims, n);
+    CU_ASSERT(sum_one.approved > 0 && sum_one.reduced > 0 && sum_one.denied > 0);
+    /* The limits ran out part-way: claims approved with something and with nothing paid. */
+    CU_ASSERT_FATAL(ds_adjudicate_parse_results(one, &err) == 0);
+    int paid_some = 0, paid_none = 0;
+    for (int i = 0; i < (int)n; i++) {
+        const cJSON *r = fix_result(one, i);
+        if (strcmp(fix_status(r), "approved") == 0) {
+            paid_some += fix_minor(r, "payable") > 0;
+            paid_none += fix_minor(r, "payable") == 0;
+        }
+    }
+    CU_ASSERT(paid_some > 0 && paid_none > 0);
+    CU_ASSERT_EQUAL(sum_three.paid, sum_one.paid);
+    CU_ASSERT_EQUAL(sum_three.approved, sum_one.approved);
+    CU_ASSERT_EQUAL(sum_three.reduced, sum_one.reduced);
+    CU_ASSERT_EQUAL(sum_three.denied, sum_one.denied);
+    for (int r = 0; r < DS_REASON_COUNT; r++)
+        CU_ASSERT_EQUAL(sum_three.reasons[r], sum_one.reasons[r]);
+    CU_ASSERT(sum_one.reasons[DS_REASON_CLAIM_MALFORMED] == N_INCIDENTS / 10);
+    CU_ASSERT(sum_one.reasons[DS_REASON_CLAIM_LATE] == N_INCIDENTS);
+    CU_ASSERT(sum_one.reasons[DS_REASON_EVIDENCE_REUSED] >= N_INCIDENTS);
+    cJSON_free(text_one);
+    cJSON_free(text_three);
+    cJSON_Delete(one);
+    cJSON_Delete(three);
+    free(batch);
+    ds_db_close(copy);
+    fix_remove("adj_threads_copy.db");
+    fix_close(&f);
+}
+
 static const ds_test_case tests[] = {
+    {"results_do_not_depend_on_the_thread_count",
+     test_adjudicate__results_do_not_depend_on_the_thread_count},
     {"clean_claim_is_paid_exactly_per_the_terms",
      test_adjudicate__clean_claim_is_paid_exactly_per_the_terms},
     {"same_claim_again_returns_the_stored_result_and_pays_once",
