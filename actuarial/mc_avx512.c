@@ -244,8 +244,11 @@ AVX512 static void year_sums_avx512(double *out, const double *x, const uint32_t
         ADD_SLOT(7, s7);
 #undef ADD_SLOT
         _mm512_storeu_pd(out + i, sum);
-        if (_mm512_cmpgt_epu64_mask(count, _mm512_set1_epi64(MC_SUM_SLOTS)))
-            mc_year_sums_scalar(out + i, x, counts + i, starts + i, 8);
+        unsigned more = _mm512_cmpgt_epu64_mask(count, _mm512_set1_epi64(MC_SUM_SLOTS));
+        for (unsigned l = 0; more; l++, more >>= 1) {
+            if (more & 1u)
+                mc_year_sums_scalar(out + i + l, x, counts + i + l, starts + i + l, 1);
+        }
     }
     mc_year_sums_scalar(out + i, x, counts + i, starts + i, n - i);
 }

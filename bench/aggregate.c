@@ -5,8 +5,12 @@
  * poisson-lognormal.json). Prints one "key value" line per figure, for run-aggregate to
  * tabulate:
  *
+ *   mc_isa             the sampling kernels the Monte Carlo chose on this CPU (avx512, avx2,
+ *                      scalar; all give the same bits)
  *   mc_years_1t_ns     dsure's Monte Carlo, ds_agg_simulate_years, 1 thread: CPU ns per year
  *   mc_years_1t_wall_ns  the same in wall-clock time
+ *   mc_years_1t_avx2_ns, mc_years_1t_scalar_ns  the same CPU figure with the AVX2 and the
+ *                      portable kernels forced (ds_agg_mc_set_isa), when the CPU has them
  *   mc_years_2t_wall_ns  the same on 2 threads, wall clock (CPU time would not show scaling)
  *   mc_full_1t_ms      ds_agg_simulate (years + mean/sd + VaR/TVaR/EP) on 1 thread: wall ms
  *   mc_full_2t_ms      the same on 2 threads
@@ -202,9 +206,19 @@ int main(int argc, char **argv)
         return 70;
     }
     printf("sims %llu\nreps %d\n", (unsigned long long)sims, reps);
+    printf("mc_isa %s\n", ds_agg_mc_isa_name(ds_agg_mc_isa()));
     timing t1 = time_years(&m, sims, 1, reps, years);
     printf("mc_years_1t_ns %.2f\n", t1.cpu / (double)sims * 1e9);
     printf("mc_years_1t_wall_ns %.2f\n", t1.wall / (double)sims * 1e9);
+    const ds_agg_isa forced[] = {DS_AGG_ISA_AVX2, DS_AGG_ISA_SCALAR};
+    for (size_t f = 0; f < 2; f++) {
+        if (ds_agg_mc_set_isa(forced[f]) != 0)
+            continue;
+        timing tf = time_years(&m, sims, 1, reps, years);
+        printf("mc_years_1t_%s_ns %.2f\n", ds_agg_mc_isa_name(forced[f]),
+               tf.cpu / (double)sims * 1e9);
+    }
+    ds_agg_mc_set_isa(DS_AGG_ISA_AUTO);
     timing t2 = time_years(&m, sims, 2, reps, years);
     printf("mc_years_2t_wall_ns %.2f\n", t2.wall / (double)sims * 1e9);
     double mc_var = NAN;
