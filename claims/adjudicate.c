@@ -16,6 +16,7 @@
 
 #include "claims/claim.h"
 #include "claims/settle.h"
+#include "data/big_alloc.h"
 #include "data/json_batch.h"
 #include "data/json_in.h"
 
@@ -25,6 +26,17 @@ static double now_seconds(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
+
+/*
+ * Where a batch's claims come from: trees already parsed, or JSON Lines still as text. Lines are
+ * parsed by the reading threads, each tree freed as soon as its claim is read, so a batch of
+ * 100,000 never holds 100,000 trees (some 40 allocations each) at once.
+ */
+typedef struct batch_source {
+    const cJSON *const *items;   /* parsed claims, or NULL: the lines below */
+    const char *text;            /* JSON Lines: claim i is text[start[i] .. start[i] + len[i]) */
+    size_t *start, *len, *line_no;
+} batch_source;
 
 typedef struct batch_item {
     ds_claim claim;
@@ -63,7 +75,7 @@ static void count_result(ds_adjudicate_summary *sum, const ds_settled *result)
 }
 
 /* {"results": [...], "summary": {...}}, each result its issued text as a raw item. */
-static cJSON *batch_json(const ds_settled *results, size_t n, const ds_adjudicate_summary *sum)
+static cJSON *batch_json(ds_settled *results, size_t n, const ds_adjudicate_summary *sum)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON *list = root ? cJSON_AddArrayToObject(root, "results") : NULL;
@@ -73,12 +85,17 @@ static cJSON *batch_json(const ds_settled *results, size_t n, const ds_adjudicat
         return NULL;
     }
     for (size_t i = 0; i < n; i++) {
-        cJSON *item = cJSON_CreateRaw(results[i].json);
+        /* The raw item takes the text over rather than copying it (cJSON frees a raw item's
+         * valuestring with its deallocator, free() as dsure never sets other hooks). */
+        cJSON *item = cJSON_CreateRaw("");
         if (!item || !cJSON_AddItemToArray(list, item)) {
             cJSON_Delete(item);
             cJSON_Delete(root);
             return NULL;
         }
+        cJSON_free(item->valuestring);
+        item->valuestring = results[i].json;
+        results[i].json = NULL;
     }
     int ok = cJSON_AddNumberToObject(summary, "claims", (double)sum->claims) &&
              cJSON_AddNumberToObject(summary, "approved", (double)sum->approved) &&
@@ -138,7 +155,7 @@ typedef enum { PHASE_READ, PHASE_VERIFY } phase_kind;
 typedef struct phase_job {
     phase_kind kind;
     batch_item *batch;
-    const cJSON *const *items;
+    const batch_source *source;
     ds_settled *results;
     ds_claims_verifier *verifier;
     size_t n;
@@ -156,11 +173,26 @@ typedef struct phase_job {
 static int read_one(phase_job *job, size_t i, ds_error *err)
 {
     batch_item *it = &job->batch[i];
+    const batch_source *src = job->source;
+    const cJSON *json = NULL;
+    cJSON *line = NULL;
+    if (src->items) {
+        json = src->items[i];
+    } else {
+        /* A line that is not JSON refuses the whole batch (the lowest such line is reported). */
+        char where[64];
+        snprintf(where, sizeof where, "batch line %zu", src->line_no[i]);
+        int rc = ds_json_parse(&line, src->text + src->start[i], src->len[i], where, err);
+        if (rc)
+            return rc;
+        json = line;
+    }
     char path[DS_PATH_MAX];
     ds_path_index(path, sizeof path, "claims", i);
     ds_error why;
     ds_error_clear(&why);
-    int prc = ds_claim_parse(&it->claim, job->items[i], path, &why);
+    int prc = ds_claim_parse(&it->claim, json, path, &why);
+    cJSON_Delete(line);
     if (prc == DS_ENOMEM)
         return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
     if (prc) {
@@ -235,7 +267,7 @@ static unsigned thread_count(const ds_adjudicate_options *opts, size_t n)
 }
 
 /* Runs one phase over every claim; the calling thread works too. */
-static int run_phase(phase_kind kind, batch_item *batch, const cJSON *const *items,
+static int run_phase(phase_kind kind, batch_item *batch, const batch_source *source,
                      ds_settled *results, ds_claims_verifier *verifier, size_t n,
                      const ds_adjudicate_options *opts, ds_error *err)
 {
@@ -243,7 +275,7 @@ static int run_phase(phase_kind kind, batch_item *batch, const cJSON *const *ite
     memset(&job, 0, sizeof job);
     job.kind = kind;
     job.batch = batch;
-    job.items = items;
+    job.source = source;
     job.results = results;
     job.verifier = verifier;
     job.n = n;
@@ -311,9 +343,9 @@ static int settle_all(ds_settled *results, batch_item **order, size_t n, ds_db *
     return rc;
 }
 
-int ds_adjudicate_items(cJSON **out, ds_adjudicate_summary *summary, ds_db *db,
-                        const cJSON *const *items, size_t n, const ds_adjudicate_options *opts,
-                        ds_error *err)
+static int adjudicate(cJSON **out, ds_adjudicate_summary *summary, ds_db *db,
+                      const batch_source *source, size_t n, const ds_adjudicate_options *opts,
+                      ds_error *err)
 {
     *out = NULL;
     ds_adjudicate_options defaults = {0};
@@ -321,9 +353,9 @@ int ds_adjudicate_items(cJSON **out, ds_adjudicate_summary *summary, ds_db *db,
         opts = &defaults;
     ds_adjudicate_summary sum;
     memset(&sum, 0, sizeof sum);
-    batch_item *batch = calloc(n ? n : 1, sizeof *batch);
-    batch_item **order = calloc(n ? n : 1, sizeof *order);
-    ds_settled *results = calloc(n ? n : 1, sizeof *results);
+    batch_item *batch = ds_big_calloc(n ? n : 1, sizeof *batch);
+    batch_item **order = ds_big_calloc(n ? n : 1, sizeof *order);
+    ds_settled *results = ds_big_calloc(n ? n : 1, sizeof *results);
     ds_claims_verifier *verifier = NULL;
     size_t n_order = 0;
     int rc = 0;
@@ -341,7 +373,7 @@ int ds_adjudicate_items(cJSON **out, ds_adjudicate_summary *summary, ds_db *db,
         batch[i].pos = i;
         ds_claim_check_clear(&batch[i].check);
     }
-    if ((rc = run_phase(PHASE_READ, batch, items, results, verifier, n, opts, err)))
+    if ((rc = run_phase(PHASE_READ, batch, source, results, verifier, n, opts, err)))
         goto out;
     double t1 = now_seconds();
     const ds_claim **parsed = calloc(n ? n : 1, sizeof *parsed);
@@ -359,7 +391,7 @@ int ds_adjudicate_items(cJSON **out, ds_adjudicate_summary *summary, ds_db *db,
     if (rc)
         goto out;
     double t2 = now_seconds();
-    if ((rc = run_phase(PHASE_VERIFY, batch, items, results, verifier, n, opts, err)))
+    if ((rc = run_phase(PHASE_VERIFY, batch, source, results, verifier, n, opts, err)))
         goto out;
     for (size_t i = 0; i < n; i++) {
         if (batch[i].is_parsed)
@@ -393,10 +425,65 @@ out:
         ds_claim_check_clear(&batch[i].check);
     }
     ds_claims_verifier_free(verifier);
-    free(results);
-    free(order);
-    free(batch);
+    ds_big_free(results, n ? n : 1, sizeof *results);
+    ds_big_free(order, n ? n : 1, sizeof *order);
+    ds_big_free(batch, n ? n : 1, sizeof *batch);
     return rc;
+}
+
+int ds_adjudicate_items(cJSON **out, ds_adjudicate_summary *summary, ds_db *db,
+                        const cJSON *const *items, size_t n, const ds_adjudicate_options *opts,
+                        ds_error *err)
+{
+    batch_source source = {.items = items};
+    return adjudicate(out, summary, db, &source, n, opts, err);
+}
+
+/* A line is blank when it holds only spaces, tabs and carriage returns (as data/json_batch.h). */
+static int is_blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+            return 0;
+    }
+    return 1;
+}
+
+/* The non-blank lines of JSON Lines text, numbered from 1 at text[0]. */
+static int split_lines(batch_source *src, size_t *n_out, const char *text, size_t len,
+                       ds_error *err)
+{
+    size_t n = 0;
+    for (size_t pos = 0; pos < len; pos++)
+        n += text[pos] == '\n';
+    n++;
+    src->text = text;
+    src->start = malloc(n * sizeof *src->start);
+    src->len = malloc(n * sizeof *src->len);
+    src->line_no = malloc(n * sizeof *src->line_no);
+    if (!src->start || !src->len || !src->line_no)
+        return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+    size_t k = 0, line = 0;
+    for (size_t pos = 0; pos < len;) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - text) : len;
+        line++;
+        if (!is_blank(text + pos, end - pos)) {
+            src->start[k] = pos;
+            src->len[k] = end - pos;
+            src->line_no[k++] = line;
+        }
+        pos = end + 1;
+    }
+    *n_out = k;
+    return 0;
+}
+
+static void source_clear(batch_source *src)
+{
+    free(src->start);
+    free(src->len);
+    free(src->line_no);
 }
 
 static const char *skip_space(const char *p, const char *end)
@@ -421,18 +508,38 @@ int ds_adjudicate_text(cJSON **out, ds_adjudicate_summary *summary, ds_db *db, c
     if (*first != '[' && *first != '{')
         return ds_error_set(err, DS_EINVAL, "batch", "must be a JSON array of claims or JSON "
                             "Lines of claim objects");
-    /* Line numbers count from the first non-blank character, as "batch line N". */
-    ds_json_batch b;
+    /* The forms of data/json_batch.h: an array, one object, or JSON Lines, whose line numbers
+     * count from the first non-blank character, as "batch line N". JSON Lines are parsed line
+     * by line as the claims are read (batch_source); the other forms are parsed whole here. */
     double start = now_seconds();
-    int rc = ds_json_batch_read(&b, first, (size_t)(end - first), "batch", "batch line",
-                                DS_JSON_BATCH_ONE_OBJECT, err);
-    if (!rc && *first == '[' && !b.is_array)
-        rc = ds_error_set(err, DS_EINVAL, "batch", "must be a JSON array of claims");
-    double parsed = now_seconds() - start;
+    size_t rest = (size_t)(end - first);
+    cJSON *whole = NULL;
+    ds_error ignored;
+    int rc;
+    if (*first == '[' || ds_json_parse(&whole, first, rest, "batch", &ignored) == 0) {
+        cJSON_Delete(whole);
+        ds_json_batch b;
+        rc = ds_json_batch_read(&b, first, rest, "batch", "batch line", DS_JSON_BATCH_ONE_OBJECT,
+                                err);
+        if (!rc && *first == '[' && !b.is_array)
+            rc = ds_error_set(err, DS_EINVAL, "batch", "must be a JSON array of claims");
+        double parsed = now_seconds() - start;
+        if (!rc)
+            rc = ds_adjudicate_items(out, summary, db, b.items, b.n, opts, err);
+        if (!rc && summary)
+            summary->seconds[DS_ADJUDICATE_PARSE] = parsed;
+        ds_json_batch_clear(&b);
+        return rc;
+    }
+    batch_source source;
+    memset(&source, 0, sizeof source);
+    size_t n = 0;
+    rc = split_lines(&source, &n, first, rest, err);
+    double split = now_seconds() - start;
     if (!rc)
-        rc = ds_adjudicate_items(out, summary, db, b.items, b.n, opts, err);
+        rc = adjudicate(out, summary, db, &source, n, opts, err);
     if (!rc && summary)
-        summary->seconds[DS_ADJUDICATE_PARSE] = parsed;
-    ds_json_batch_clear(&b);
+        summary->seconds[DS_ADJUDICATE_PARSE] = split;
+    source_clear(&source);
     return rc;
 }
