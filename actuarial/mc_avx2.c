@@ -204,8 +204,64 @@ AVX2 static void exp_avx2(double *out, const double *x, size_t n, const double *
         out[i] = fast_exp(x[i], table);
 }
 
+/* Slots q and q + 2 of 4 years from their rows r0..r3 (each 4 consecutive losses of a year):
+ * the 4 x 4 transpose by unpack and 128-bit permutes. */
+AVX2_INLINE void transpose4(__m256d r0, __m256d r1, __m256d r2, __m256d r3, __m256d *c)
+{
+    __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
+    __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
+    c[0] = _mm256_permute2f128_pd(t0, t2, 0x20);
+    c[1] = _mm256_permute2f128_pd(t1, t3, 0x20);
+    c[2] = _mm256_permute2f128_pd(t0, t2, 0x31);
+    c[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
+}
+
+/*
+ * Each year's sum in draw order, 4 years at a time: the 8 slots from each year's first loss
+ * transposed so that a register holds one slot of the 4 years, then added in slot order into
+ * 0.0 where the year has more than q losses (the sum kept by a blend elsewhere): the portable
+ * loop's additions in its order. Years with more than 8 losses are done by the portable loop.
+ */
+AVX2 static void year_sums_avx2(double *out, const double *x, const uint32_t *counts,
+                                const uint32_t *starts, size_t n)
+{
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const double *y0 = x + starts[i], *y1 = x + starts[i + 1], *y2 = x + starts[i + 2],
+                     *y3 = x + starts[i + 3];
+        __m256d slot[MC_SUM_SLOTS];
+        transpose4(_mm256_loadu_pd(y0), _mm256_loadu_pd(y1), _mm256_loadu_pd(y2),
+                   _mm256_loadu_pd(y3), slot);
+        transpose4(_mm256_loadu_pd(y0 + 4), _mm256_loadu_pd(y1 + 4), _mm256_loadu_pd(y2 + 4),
+                   _mm256_loadu_pd(y3 + 4), slot + 4);
+        /* Counts are below 2^31, so the signed 64-bit compare is the unsigned one. */
+        __m256i count = _mm256_cvtepu32_epi64(_mm_loadu_si128((const __m128i *)(counts + i)));
+        __m256d sum = _mm256_setzero_pd();
+#define ADD_SLOT(q)                                                                             \
+    sum = _mm256_blendv_pd(sum, _mm256_add_pd(sum, slot[q]),                                    \
+                           _mm256_castsi256_pd(_mm256_cmpgt_epi64(count, _mm256_set1_epi64x(q))))
+        ADD_SLOT(0);
+        ADD_SLOT(1);
+        ADD_SLOT(2);
+        ADD_SLOT(3);
+        ADD_SLOT(4);
+        ADD_SLOT(5);
+        ADD_SLOT(6);
+        ADD_SLOT(7);
+#undef ADD_SLOT
+        _mm256_storeu_pd(out + i, sum);
+        unsigned more = (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(
+            _mm256_cmpgt_epi64(count, _mm256_set1_epi64x(MC_SUM_SLOTS))));
+        for (unsigned l = 0; more; l++, more >>= 1) {
+            if (more & 1u)
+                mc_year_sums_scalar(out + i + l, x, counts + i + l, starts + i + l, 1);
+        }
+    }
+    mc_year_sums_scalar(out + i, x, counts + i, starts + i, n - i);
+}
+
 static const mc_kernels avx2_kernels = {"avx2", words_avx2, lognormal_avx2, exp_avx2,
-                                        mc_year_sums_scalar};
+                                        year_sums_avx2};
 const mc_kernels *const mc_kernels_avx2 = &avx2_kernels;
 
 #else
