@@ -151,30 +151,54 @@ void mc_streams_seed(mc_lanes *lanes, draw_src *scalar, uint64_t seed, uint64_t 
 
 static void words_scalar(uint32_t *out, size_t n_rounds, mc_lanes *lanes)
 {
+    /* A local copy of the states, which the stores to out cannot alias, so that the compiler
+     * keeps them in registers (or vectorises the round). */
+    mc_lanes v = *lanes;
     for (size_t t = 0; t < n_rounds; t++) {
         for (unsigned l = 0; l < MC_LANES; l++)
-            out[t * MC_LANES + l] = taus2_step(&lanes->s1[l], &lanes->s2[l], &lanes->s3[l]);
+            out[t * MC_LANES + l] = taus2_step(&v.s1[l], &v.s2[l], &v.s3[l]);
     }
+    *lanes = v;
+}
+
+/* The words first (the lanes' states stay in registers a round at a time), then each
+ * word's value; mode is a constant where this is inlined, so the loop has no switch. */
+static inline size_t lognormal_words(double *out, uint32_t *words, uint16_t *missed,
+                                     size_t n_rounds, mc_lanes *lanes, const mc_lognormal *p,
+                                     int mode)
+{
+    words_scalar(words, n_rounds, lanes);
+    const zig_tables *z = p->zig;
+    size_t n_missed = 0;
+    for (size_t at = 0; at < n_rounds * MC_LANES; at++) {
+        uint32_t k = words[at];
+        if (!zig_is_fast(k, z)) {
+            missed[n_missed++] = (uint16_t)at;
+            out[at] = 0.0;
+            continue;
+        }
+        double v = zig_fast_value(k, z);
+        if (mode != MC_NORMAL) {
+            v = fast_exp(p->meanlog + p->sdlog * v, p->exp_table);
+            if (mode == MC_LOGNORMAL_TERMS)
+                v = mc_pay_loss(v, &p->terms);
+        }
+        out[at] = v;
+    }
+    return n_missed;
 }
 
 static size_t lognormal_scalar(double *out, uint32_t *words, uint16_t *missed,
                                size_t n_rounds, mc_lanes *lanes, const mc_lognormal *p)
 {
-    size_t n_missed = 0;
-    for (size_t t = 0; t < n_rounds; t++) {
-        for (unsigned l = 0; l < MC_LANES; l++) {
-            size_t at = t * MC_LANES + l;
-            uint32_t k = taus2_step(&lanes->s1[l], &lanes->s2[l], &lanes->s3[l]);
-            words[at] = k;
-            if (!zig_is_fast(k, p->zig)) {
-                missed[n_missed++] = (uint16_t)at;
-                out[at] = 0.0;
-                continue;
-            }
-            out[at] = mc_value_of_normal(zig_fast_value(k, p->zig), p);
-        }
+    switch (p->mode) {
+    case MC_NORMAL:
+        return lognormal_words(out, words, missed, n_rounds, lanes, p, MC_NORMAL);
+    case MC_LOGNORMAL:
+        return lognormal_words(out, words, missed, n_rounds, lanes, p, MC_LOGNORMAL);
+    default:
+        return lognormal_words(out, words, missed, n_rounds, lanes, p, MC_LOGNORMAL_TERMS);
     }
-    return n_missed;
 }
 
 static void exp_scalar(double *out, const double *x, size_t n, const double *table)
@@ -195,8 +219,45 @@ void mc_year_sums_scalar(double *out, const double *x, const uint32_t *counts,
     }
 }
 
+/*
+ * mc_year_sums_scalar's sums without its data-dependent exit per year (mispredicted about once
+ * a year): YEARS_BATCH years at a time, each loss is added to its year's sum in one flat loop
+ * over the batch's losses, its year read from a table filled 8 entries a year without a branch
+ * (the extra entries are overwritten by the next year). Each sum still starts at 0.0 and adds
+ * the year's losses in draw order. A batch with too many losses takes the plain loop.
+ */
+#define YEARS_BATCH 256
+#define BATCH_LOSSES 4096
+
+static void year_sums_flat(double *out, const double *x, const uint32_t *counts,
+                           const uint32_t *starts, size_t n)
+{
+    uint8_t owner[BATCH_LOSSES + 8];
+    for (size_t first = 0; first < n; first += YEARS_BATCH) {
+        size_t n_years = n - first < YEARS_BATCH ? n - first : YEARS_BATCH;
+        size_t from = starts[first];
+        size_t to = starts[first + n_years - 1] + counts[first + n_years - 1];
+        if (to - from > BATCH_LOSSES) {
+            mc_year_sums_scalar(out + first, x, counts + first, starts + first, n_years);
+            continue;
+        }
+        for (size_t i = 0; i < n_years; i++) {
+            size_t at = starts[first + i] - from;
+            uint64_t pattern = (uint64_t)i * 0x0101010101010101ULL;
+            memcpy(owner + at, &pattern, sizeof pattern);
+            for (size_t q = 8; q < counts[first + i]; q++)
+                owner[at + q] = (uint8_t)i;
+            out[first + i] = 0.0;
+        }
+        double *sums = out + first;
+        const double *losses = x + from;
+        for (size_t p = 0; p < to - from; p++)
+            sums[owner[p]] += losses[p];
+    }
+}
+
 const mc_kernels mc_kernels_scalar = {"scalar", words_scalar, lognormal_scalar, exp_scalar,
-                                      mc_year_sums_scalar};
+                                      year_sums_flat};
 
 /*
  * The ziggurat's misses, in three passes over the list, so that the common case runs without

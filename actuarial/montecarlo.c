@@ -235,6 +235,11 @@ static inline double pay_year(double s, const ds_agg_terms *t)
 #define OWNER_FILL 8 /* owner slots written per year without looking at its count */
 #define WORDS_MAX (DS_AGG_BLOCK_YEARS > MC_CHUNK ? DS_AGG_BLOCK_YEARS : MC_CHUNK)
 
+/* A block's counts are whole rounds of the lanes; a chunk's positions fit the 16 bits of the
+ * kernels' miss lists. */
+_Static_assert(DS_AGG_BLOCK_YEARS % MC_LANES == 0, "counts must be whole rounds");
+_Static_assert(MC_CHUNK % MC_LANES == 0 && MC_CHUNK <= 65536, "chunks of whole rounds");
+
 typedef struct block_scratch {
     uint32_t counts[DS_AGG_BLOCK_YEARS];
     uint32_t starts[DS_AGG_BLOCK_YEARS];
