@@ -302,7 +302,8 @@ static inline size_t mc_append_missed(uint16_t *missed, size_t n, unsigned flags
 /* Finishes the n_missed (<= MC_CHUNK) positions a lognormal kernel listed, reading the
  * scalar stream src in an order fixed by the list (see mc_kernels.c). */
 void mc_lognormal_finish(double *out, const uint32_t *words, const uint16_t *missed,
-                         size_t n_missed, draw_src *src, const mc_lognormal *p);
+                         size_t n_missed, draw_src *src, const mc_lognormal *p,
+                         const mc_kernels *kernels);
 
 /* The kernels of the ISA in use (see ds_agg_mc_set_isa), and of each ISA. The SIMD tables are
  * NULL when not compiled in (not x86-64, or not GCC-compatible). */

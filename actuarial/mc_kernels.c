@@ -262,7 +262,7 @@ const mc_kernels mc_kernels_scalar = {"scalar", words_scalar, lognormal_scalar, 
 /*
  * The ziggurat's misses, in three passes over the list, so that the common case runs without
  * a branch the processor cannot predict (whether a miss is accepted is nearly a coin flip:
- * 44% of misses are rejected):
+ * 44% of misses are rejected), and exp runs in the kernels' SIMD lanes:
  *   1. each miss in order takes one uniform from the scalar stream and makes the first test
  *      of the slow path: a point of layer i < 127 outside the fast region is accepted when
  *      f(x_{i+1}) + (f(x_i) - f(x_{i+1})) u < f(x) (as normal_slow);
@@ -278,18 +278,24 @@ const mc_kernels mc_kernels_scalar = {"scalar", words_scalar, lognormal_scalar, 
  * callers always compute whole chunks of MC_CHUNK losses.
  */
 void mc_lognormal_finish(double *out, const uint32_t *words, const uint16_t *missed,
-                         size_t n_missed, draw_src *src, const mc_lognormal *p)
+                         size_t n_missed, draw_src *src, const mc_lognormal *p,
+                         const mc_kernels *kernels)
 {
+    if (n_missed == 0)
+        return;
     const zig_tables *z = p->zig;
-    double normal[MC_CHUNK + MC_LANES];
+    double normal[MC_CHUNK + MC_LANES], level[MC_CHUNK + MC_LANES];
+    double arg[MC_CHUNK + MC_LANES], value[MC_CHUNK + MC_LANES];
     uint16_t again[MC_CHUNK + MC_LANES];
-    size_t n_again = 0;
     draw_src d = *src;
     for (size_t m = 0; m < n_missed; m++) {
         uint32_t k = words[missed[m]];
         if (zig_is_fast(k, z)) {
-            /* Not a miss: a lane a SIMD kernel left for exp's range; reads no uniform. */
+            /* Not a miss: a lane a SIMD kernel left for exp's range; reads no uniform, and
+             * passes the test below (level -1 < f). */
             normal[m] = zig_fast_value(k, z);
+            level[m] = -1.0;
+            arg[m] = 0.0;
             continue;
         }
         uint32_t i = k & 0x7f;
@@ -297,11 +303,16 @@ void mc_lognormal_finish(double *out, const uint32_t *words, const uint16_t *mis
         uint32_t below = is_layer ? i + 1 : i;
         double x = (double)(k >> 8) * z->w[i];
         double y = z->y[below] + (z->y[i] - z->y[below]) * src_uniform(&d);
-        int is_accepted = is_layer & (y < fast_exp(-0.5 * x * x, p->exp_table));
+        level[m] = is_layer ? y : INFINITY; /* the base layer always goes to pass 2 */
+        arg[m] = -0.5 * x * x;
         double sign = (k & 0x80) ? 1.0 : -1.0;
         normal[m] = sign * x;
+    }
+    kernels->exp(value, arg, n_missed, p->exp_table); /* f(x) = exp(-x^2/2) */
+    size_t n_again = 0;
+    for (size_t m = 0; m < n_missed; m++) {
         again[n_again] = (uint16_t)m;
-        n_again += !is_accepted;
+        n_again += !(level[m] < value[m]);
     }
     for (size_t a = 0; a < n_again; a++) {
         size_t m = again[a];
@@ -314,9 +325,19 @@ void mc_lognormal_finish(double *out, const uint32_t *words, const uint16_t *mis
             normal[m] = src_normal(&d, z, p->exp_table);
         }
     }
-    for (size_t m = 0; m < n_missed; m++)
-        out[missed[m]] = mc_value_of_normal(normal[m], p);
     *src = d;
+    if (p->mode == MC_NORMAL) {
+        for (size_t m = 0; m < n_missed; m++)
+            out[missed[m]] = normal[m];
+        return;
+    }
+    for (size_t m = 0; m < n_missed; m++)
+        arg[m] = p->meanlog + p->sdlog * normal[m];
+    kernels->exp(value, arg, n_missed, p->exp_table);
+    for (size_t m = 0; m < n_missed; m++) {
+        out[missed[m]] =
+            p->mode == MC_LOGNORMAL_TERMS ? mc_pay_loss(value[m], &p->terms) : value[m];
+    }
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -450,7 +471,7 @@ int ds_agg_normal_fill(double *out, size_t n, uint64_t seed)
         /* A whole chunk even for the last values, so that n values are the first n of any
          * longer fill (see mc_lognormal_finish). */
         size_t n_missed = k->lognormal(buf, words, missed, MC_CHUNK / MC_LANES, &lanes, &p);
-        mc_lognormal_finish(buf, words, missed, n_missed, &src, &p);
+        mc_lognormal_finish(buf, words, missed, n_missed, &src, &p, k);
         memcpy(out + done, buf, m * sizeof *out);
         done += m;
     }

@@ -396,7 +396,8 @@ static void next_losses(loss_source *ls, double *x)
         uint16_t *missed = ls->scratch->missed;
         size_t n_missed = plan->kernels->lognormal(x, words, missed, n_rounds, &ls->lanes,
                                                    &plan->lognormal);
-        mc_lognormal_finish(x, words, missed, n_missed, &ls->slow, &plan->lognormal);
+        mc_lognormal_finish(x, words, missed, n_missed, &ls->slow, &plan->lognormal,
+                            plan->kernels);
         return;
     }
     plan->kernels->words(words, n_rounds, &ls->lanes);
