@@ -282,11 +282,31 @@ static void put_number(text_buf *b, double v)
     put(b, num, strlen(num));
 }
 
+/*
+ * An amount in minor units as the exact decimal of its major units: the text put_number gives
+ * the double minor / 100 that every other dsure JSON carries (data/money.h), "1900" for 1900.00,
+ * "79166.67", "0.5" for 0.50, written from the integer without printf.
+ */
 static void put_money(text_buf *b, int64_t minor)
 {
-    /* The double nearest the decimal, as the amounts of every other dsure JSON (data/money.h);
-     * put_number writes it back as that exact decimal. */
-    put_number(b, (double)minor / 100.0);
+    char num[32];
+    char *end = num + sizeof num, *p = end;
+    uint64_t u = minor < 0 ? (uint64_t)0 - (uint64_t)minor : (uint64_t)minor;
+    unsigned cents = (unsigned)(u % 100);
+    u /= 100;
+    if (cents) {
+        if (cents % 10)
+            *--p = (char)('0' + cents % 10);
+        *--p = (char)('0' + cents / 10);
+        *--p = '.';
+    }
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (minor < 0)
+        *--p = '-';
+    put(b, p, (size_t)(end - p));
 }
 
 static void put_id(text_buf *b, const char *id)
