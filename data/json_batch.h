@@ -5,8 +5,14 @@
  * batches (claims/adjudicate.c), so the forms they accept and the line numbers they report agree.
  *
  * Guarantees: a malformed value is DS_EINVAL naming `what` (whole-body forms) or
- * "<line_prefix> N" (JSON Lines, N counted from 1 at text[0]); nothing is kept on error beyond
- * what ds_json_batch_clear frees. Ownership: the batch owns the parsed trees; items borrow them.
+ * "<line_prefix> N" (JSON Lines, N counted from 1 at text[0]; with several bad lines, the first);
+ * nothing is kept on error beyond what ds_json_batch_clear frees. Ownership: the batch owns the
+ * parsed trees; items borrow them.
+ *
+ * Threads: JSON Lines of 1000 non-blank lines or more are parsed on as many threads as there are
+ * online cores, at most 8, each taking a contiguous range of lines. The result (trees, order,
+ * line numbers) and any error (code, field, message) are exactly those of one thread. Arrays and
+ * single objects are parsed on the calling thread. Safe to call from several threads at once.
  */
 #ifndef DS_DATA_JSON_BATCH_H
 #define DS_DATA_JSON_BATCH_H
@@ -36,6 +42,15 @@ typedef struct ds_json_batch {
  */
 int ds_json_batch_read(ds_json_batch *out, const char *text, size_t len, const char *what,
                        const char *line_prefix, int flags, ds_error *err);
+
+/*
+ * ds_json_batch_read with JSON Lines parsed on n_threads threads (clamped to 8) whatever the
+ * number of lines; 0 chooses as ds_json_batch_read does, 1 parses on the calling thread. The
+ * result is the same for every n_threads; for tests and benchmarks.
+ */
+int ds_json_batch_read_threads(ds_json_batch *out, const char *text, size_t len,
+                               const char *what, const char *line_prefix, int flags,
+                               unsigned n_threads, ds_error *err);
 
 /* Frees the batch and zeroes it. NULL-safe. */
 void ds_json_batch_clear(ds_json_batch *batch);
