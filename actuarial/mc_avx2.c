@@ -8,7 +8,7 @@
  * 8 x 32-bit registers per taus2 component. A round's 16 words go through the ziggurat's fast
  * path (layer table by gather, abscissa j w[i], sign by xor), exp (fast_exp's steps, table by
  * gather) and the per-loss terms (compare and blend, as the portable code's two ifs); a lane
- * the fast path cannot finish (a ziggurat miss, 1.2%, or |y| >= 700 for exp) is flagged and
+ * the fast path cannot finish (a ziggurat miss, 2.8%, or |y| >= 700 for exp) is listed and
  * finished by mc_lognormal_finish afterwards.
  */
 #include "actuarial/mc_core.h"

@@ -17,9 +17,10 @@
  *
  * The ziggurat (see also montecarlo.c): one 32-bit word k gives layer i = k & 0x7f (one of 128
  * layers of equal area), sign bit 7 and abscissa j = k >> 8 (24 bits, independent of the
- * layer). x = j w[i] with j < k[i] is under the density and accepted at once (98.8% of words):
- * that is the fast path, which the SIMD kernels do in bulk. The other words are finished by
- * normal_slow, which draws its further uniforms from the block's scalar stream, in loss order.
+ * layer). x = j w[i] with j < k[i] is under the density and accepted at once (97.2% of words):
+ * that is the fast path, which the SIMD kernels do in bulk. The other words (misses) are
+ * finished by mc_lognormal_finish and normal_slow, which draw their further uniforms from the
+ * block's scalar stream in an order fixed by the chunk of losses they belong to.
  */
 #ifndef DS_ACTUARIAL_MC_CORE_H
 #define DS_ACTUARIAL_MC_CORE_H
@@ -277,15 +278,6 @@ typedef struct mc_kernels {
     void (*year_sums)(double *out, const double *x, const uint32_t *counts,
                       const uint32_t *starts, size_t n);
 } mc_kernels;
-
-/* The value of normal z in p->mode. */
-static inline double mc_value_of_normal(double z, const mc_lognormal *p)
-{
-    if (p->mode == MC_NORMAL)
-        return z;
-    double x = fast_exp(p->meanlog + p->sdlog * z, p->exp_table);
-    return p->mode == MC_LOGNORMAL_TERMS ? mc_pay_loss(x, &p->terms) : x;
-}
 
 /* Appends to missed[n..] the positions first + l of the lanes l whose bit is set in flags
  * (16 bits, ascending), without a branch (whether a round has a miss is a coin flip the

@@ -31,16 +31,19 @@
  *     rounding of F; the table stops where 1 - F(k) < 2^-40, far below that resolution.
  *     Counts whose table would exceed 2^20 entries fall back to GSL's samplers;
  *   - lognormal: exp(meanlog + sdlog Z) with Z from the ziggurat (Marsaglia and Tsang 2000) in
- *     GSL's form and exp() table-driven (fast_exp, within 2 ulp). The fast path (98.8% of
+ *     GSL's form and exp() table-driven (fast_exp, within 2 ulp). The fast path (97.2% of
  *     words: one word, under the density at once) runs in SIMD lanes together with exp and the
- *     per-loss terms; each loss the fast path cannot finish is finished afterwards, in loss
- *     order, by the exact slow path (rejection against the density, the tail by Marsaglia's
- *     1964 method), which takes its further uniforms from the block's scalar stream. The
- *     method stays exact: a miss's retries use uniforms independent of everything else;
+ *     per-loss terms, MC_CHUNK losses at a time; the chunk's misses are finished afterwards by
+ *     the exact slow path (rejection against the density, the tail by Marsaglia's 1964
+ *     method), which takes its further uniforms from the block's scalar stream in an order
+ *     fixed by the chunk (mc_lognormal_finish). The method stays exact: a miss's tests and
+ *     retries use uniforms independent of everything else;
  *   - exponential, Pareto II, GPD and Weibull by inversion of their closed-form quantiles
  *     (scalar libm, from the lanes' words).
  * Per-loss terms are applied to each loss, aggregate terms to each year's sum; each year's sum
- * adds its losses in draw order from 0.0.
+ * adds its losses in draw order from 0.0 (a kernel too: 8 years at a time, transposed). Where a
+ * block's losses exceed FLAT_MAX_LOSSES (mean counts above 8) the years are summed one by one
+ * from chunks of losses; the chunks are the same either way, so the values are too.
  *
  * GSL blocks (gamma by gsl_ran_gamma, spliced through ds_sev_sample, and any severity when the
  * counts need GSL's samplers) draw everything from one gsl_rng_taus2 seeded with the block key
