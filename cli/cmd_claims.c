@@ -1,5 +1,5 @@
 /*
- * cmd_claims.c: `dsure claims adjudicate BATCH [--group N]` (DESIGN.md sections 4 and 7).
+ * cmd_claims.c: `dsure claims adjudicate BATCH [--group N] [--threads N]` (DESIGN.md 4, 7).
  *
  * Reads a batch (JSON array or JSON Lines; "-" for stdin), adjudicates it with the database
  * opened with synchronous=FULL (a committed settlement survives a power loss), prints
@@ -8,7 +8,9 @@
  * only when stderr is a terminal. A batch with denied claims exits 0; a malformed batch file
  * exits 65 with nothing settled.
  *
- * --group N sets the claims per transaction (default 1000; one fsync per group).
+ * --group N sets the claims per transaction (default 1000; one fsync per group); --threads N the
+ * threads that read and verify claims (default: the online cores; the output does not depend on
+ * it).
  *
  * Test hook (documented in docs/claims.md): with DSURE_TEST_KILL_AFTER_COMMITS=N in the
  * environment the process raises SIGKILL on itself right after its N-th committed group, so the
@@ -24,7 +26,7 @@
 #include "data/db.h"
 #include "data/file.h"
 
-static const char usage_text[] = "dsure [--db PATH] claims adjudicate BATCH|- [--group N]";
+static const char usage_text[] = "dsure [--db PATH] claims adjudicate BATCH|- [--group N] [--threads N]";
 
 typedef struct run_ctx {
     int is_tty;
@@ -79,10 +81,10 @@ static int adjudicate(const ds_cli *cli, int argc, char **argv)
 {
     ds_error err;
     ds_error_clear(&err);
-    ds_cli_opt opts[] = {{"--group", 1, NULL, 0}};
+    ds_cli_opt opts[] = {{"--group", 1, NULL, 0}, {"--threads", 1, NULL, 0}};
     const char *positional[1];
     size_t n_positional;
-    if (ds_cli_parse(argc, argv, opts, 1, positional, 1, &n_positional, &err)) {
+    if (ds_cli_parse(argc, argv, opts, 2, positional, 1, &n_positional, &err)) {
         ds_cli_fail(&err);
         return ds_cli_usage(usage_text);
     }
@@ -92,6 +94,13 @@ static int adjudicate(const ds_cli *cli, int argc, char **argv)
     if (opts[0].is_set && (ds_cli_opt_u64(&opts[0], &group, &err) || group == 0)) {
         if (!err.message[0])
             ds_error_set(&err, DS_EUSAGE, "--group", "must be a positive integer");
+        return ds_cli_fail(&err);
+    }
+    uint64_t threads = 0;
+    if (opts[1].is_set && (ds_cli_opt_u64(&opts[1], &threads, &err) || threads == 0 ||
+                           threads > 64)) {
+        if (!err.message[0])
+            ds_error_set(&err, DS_EUSAGE, "--threads", "must be an integer from 1 to 64");
         return ds_cli_fail(&err);
     }
     run_ctx run = {.is_tty = cli->stderr_is_tty};
@@ -106,6 +115,7 @@ static int adjudicate(const ds_cli *cli, int argc, char **argv)
     ds_adjudicate_summary summary;
     ds_db_options db_opts = {.must_exist = 1, .synchronous_full = 1};
     ds_adjudicate_options adj = {.group_size = (size_t)group,
+                                 .threads = (unsigned)threads,
                                  .on_commit = on_commit,
                                  .on_progress = on_progress,
                                  .ctx = &run};

@@ -102,4 +102,5 @@ fi
 expect_error 66 "missing.json" -- --db $db claims adjudicate missing.json
 expect_error 64 'unknown subcommand "settle"' -- --db $db claims settle batch.json
 expect_error 64 "--group" -- --db $db claims adjudicate batch.json --group 0
+expect_error 64 "--threads" -- --db $db claims adjudicate batch.json --threads 0
 finish
