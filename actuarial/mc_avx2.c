@@ -75,9 +75,9 @@ AVX2_INLINE __m256d exp4(__m256d x, const double *table)
     __m256d kd = _mm256_add_pd(_mm256_mul_pd(x, _mm256_set1_pd(MC_EXP_INV_LN2_N)), shift);
     __m256i ki = _mm256_castpd_si256(kd);
     kd = _mm256_sub_pd(kd, shift);
-    __m256d r = _mm256_add_pd(
-        _mm256_add_pd(x, _mm256_mul_pd(kd, _mm256_set1_pd(MC_EXP_NEG_LN2_HI_N))),
-        _mm256_mul_pd(kd, _mm256_set1_pd(MC_EXP_NEG_LN2_LO_N)));
+    __m256d r =
+        _mm256_add_pd(_mm256_add_pd(x, _mm256_mul_pd(kd, _mm256_set1_pd(MC_EXP_NEG_LN2_HI_N))),
+                      _mm256_mul_pd(kd, _mm256_set1_pd(MC_EXP_NEG_LN2_LO_N)));
     __m256i index = _mm256_and_si256(ki, _mm256_set1_epi64x(EXP_N - 1));
     __m256i entry = _mm256_castpd_si256(_mm256_i64gather_pd(table, index, 8));
     __m256d scale = _mm256_castsi256_pd(
@@ -86,10 +86,10 @@ AVX2_INLINE __m256d exp4(__m256d x, const double *table)
     __m256d low = _mm256_add_pd(
         r, _mm256_mul_pd(r2, _mm256_add_pd(_mm256_set1_pd(MC_EXP_C2),
                                            _mm256_mul_pd(r, _mm256_set1_pd(MC_EXP_C3)))));
-    __m256d c45 = _mm256_add_pd(_mm256_set1_pd(MC_EXP_C4),
-                                _mm256_mul_pd(r, _mm256_set1_pd(MC_EXP_C5)));
-    __m256d c67 = _mm256_add_pd(_mm256_set1_pd(MC_EXP_C6),
-                                _mm256_mul_pd(r, _mm256_set1_pd(MC_EXP_C7)));
+    __m256d c45 =
+        _mm256_add_pd(_mm256_set1_pd(MC_EXP_C4), _mm256_mul_pd(r, _mm256_set1_pd(MC_EXP_C5)));
+    __m256d c67 =
+        _mm256_add_pd(_mm256_set1_pd(MC_EXP_C6), _mm256_mul_pd(r, _mm256_set1_pd(MC_EXP_C7)));
     __m256d high = _mm256_mul_pd(r4, _mm256_add_pd(c45, _mm256_mul_pd(r2, c67)));
     __m256d expm1_r = _mm256_add_pd(low, high);
     return _mm256_add_pd(scale, _mm256_mul_pd(scale, expm1_r));
@@ -115,8 +115,8 @@ AVX2_INLINE __m256d pay4(__m256d x, const ds_agg_terms *t)
 
 /* The values of 4 words (their layer i, abscissa j, word k as 32-bit lanes) into out;
  * returns the lanes to flag beyond the ziggurat's misses. */
-AVX2_INLINE unsigned values4(double *out, __m128i i, __m128i j, __m128i k,
-                             const mc_lognormal *p, int mode)
+AVX2_INLINE unsigned values4(double *out, __m128i i, __m128i j, __m128i k, const mc_lognormal *p,
+                             int mode)
 {
     __m256d w = _mm256_i32gather_pd(p->zig->w, i, 8);
     __m256d x = _mm256_mul_pd(_mm256_cvtepi32_pd(j), w);
@@ -127,8 +127,8 @@ AVX2_INLINE unsigned values4(double *out, __m128i i, __m128i j, __m128i k,
         _mm256_storeu_pd(out, z);
         return 0;
     }
-    __m256d y = _mm256_add_pd(_mm256_set1_pd(p->meanlog),
-                              _mm256_mul_pd(_mm256_set1_pd(p->sdlog), z));
+    __m256d y =
+        _mm256_add_pd(_mm256_set1_pd(p->meanlog), _mm256_mul_pd(_mm256_set1_pd(p->sdlog), z));
     __m256d v = exp4(y, p->exp_table);
     if (mode == MC_LOGNORMAL_TERMS)
         v = pay4(v, &p->terms);
@@ -175,8 +175,8 @@ AVX2_INLINE size_t lognormal_rounds(double *out, uint32_t *words, uint16_t *miss
     return n_missed;
 }
 
-AVX2 static size_t lognormal_avx2(double *out, uint32_t *words, uint16_t *missed,
-                                  size_t n_rounds, mc_lanes *lanes, const mc_lognormal *p)
+AVX2 static size_t lognormal_avx2(double *out, uint32_t *words, uint16_t *missed, size_t n_rounds,
+                                  mc_lanes *lanes, const mc_lognormal *p)
 {
     switch (p->mode) {
     case MC_NORMAL:
@@ -237,8 +237,8 @@ AVX2 static void year_sums_avx2(double *out, const double *x, const uint32_t *co
         /* Counts are below 2^31, so the signed 64-bit compare is the unsigned one. */
         __m256i count = _mm256_cvtepu32_epi64(_mm_loadu_si128((const __m128i *)(counts + i)));
         __m256d sum = _mm256_setzero_pd();
-#define ADD_SLOT(q)                                                                             \
-    sum = _mm256_blendv_pd(sum, _mm256_add_pd(sum, slot[q]),                                    \
+#define ADD_SLOT(q)                                                                               \
+    sum = _mm256_blendv_pd(sum, _mm256_add_pd(sum, slot[q]),                                      \
                            _mm256_castsi256_pd(_mm256_cmpgt_epi64(count, _mm256_set1_epi64x(q))))
         ADD_SLOT(0);
         ADD_SLOT(1);
@@ -250,8 +250,8 @@ AVX2 static void year_sums_avx2(double *out, const double *x, const uint32_t *co
         ADD_SLOT(7);
 #undef ADD_SLOT
         _mm256_storeu_pd(out + i, sum);
-        unsigned more = (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(
-            _mm256_cmpgt_epi64(count, _mm256_set1_epi64x(MC_SUM_SLOTS))));
+        unsigned more = (unsigned)_mm256_movemask_pd(
+            _mm256_castsi256_pd(_mm256_cmpgt_epi64(count, _mm256_set1_epi64x(MC_SUM_SLOTS))));
         for (unsigned l = 0; more; l++, more >>= 1) {
             if (more & 1u)
                 mc_year_sums_scalar(out + i + l, x, counts + i + l, starts + i + l, 1);

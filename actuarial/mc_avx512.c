@@ -56,9 +56,9 @@ AVX512_INLINE __m512d exp8(__m512d x, __m512d t0, __m512d t1)
     __m512d kd = _mm512_add_pd(_mm512_mul_pd(x, _mm512_set1_pd(MC_EXP_INV_LN2_N)), shift);
     __m512i ki = _mm512_castpd_si512(kd);
     kd = _mm512_sub_pd(kd, shift);
-    __m512d r = _mm512_add_pd(
-        _mm512_add_pd(x, _mm512_mul_pd(kd, _mm512_set1_pd(MC_EXP_NEG_LN2_HI_N))),
-        _mm512_mul_pd(kd, _mm512_set1_pd(MC_EXP_NEG_LN2_LO_N)));
+    __m512d r =
+        _mm512_add_pd(_mm512_add_pd(x, _mm512_mul_pd(kd, _mm512_set1_pd(MC_EXP_NEG_LN2_HI_N))),
+                      _mm512_mul_pd(kd, _mm512_set1_pd(MC_EXP_NEG_LN2_LO_N)));
     /* The permutation reads the low 4 bits of each index: ki mod 16, the entry. */
     __m512i entry = _mm512_castpd_si512(_mm512_permutex2var_pd(t0, ki, t1));
     __m512d scale = _mm512_castsi512_pd(
@@ -67,10 +67,10 @@ AVX512_INLINE __m512d exp8(__m512d x, __m512d t0, __m512d t1)
     __m512d low = _mm512_add_pd(
         r, _mm512_mul_pd(r2, _mm512_add_pd(_mm512_set1_pd(MC_EXP_C2),
                                            _mm512_mul_pd(r, _mm512_set1_pd(MC_EXP_C3)))));
-    __m512d c45 = _mm512_add_pd(_mm512_set1_pd(MC_EXP_C4),
-                                _mm512_mul_pd(r, _mm512_set1_pd(MC_EXP_C5)));
-    __m512d c67 = _mm512_add_pd(_mm512_set1_pd(MC_EXP_C6),
-                                _mm512_mul_pd(r, _mm512_set1_pd(MC_EXP_C7)));
+    __m512d c45 =
+        _mm512_add_pd(_mm512_set1_pd(MC_EXP_C4), _mm512_mul_pd(r, _mm512_set1_pd(MC_EXP_C5)));
+    __m512d c67 =
+        _mm512_add_pd(_mm512_set1_pd(MC_EXP_C6), _mm512_mul_pd(r, _mm512_set1_pd(MC_EXP_C7)));
     __m512d high = _mm512_mul_pd(r4, _mm512_add_pd(c45, _mm512_mul_pd(r2, c67)));
     __m512d expm1_r = _mm512_add_pd(low, high);
     return _mm512_add_pd(scale, _mm512_mul_pd(scale, expm1_r));
@@ -79,10 +79,10 @@ AVX512_INLINE __m512d exp8(__m512d x, __m512d t0, __m512d t1)
 /* The lanes of x outside fast_exp's table range (|x| < 700 false, NaN included), as bits. */
 AVX512_INLINE unsigned exp_out_of_range8(__m512d x)
 {
-    __m512i magnitude = _mm512_and_si512(_mm512_castpd_si512(x),
-                                         _mm512_set1_epi64(0x7fffffffffffffffLL));
-    __mmask8 in = _mm512_cmp_pd_mask(_mm512_castsi512_pd(magnitude),
-                                     _mm512_set1_pd(MC_EXP_MAX), _CMP_LT_OQ);
+    __m512i magnitude =
+        _mm512_and_si512(_mm512_castpd_si512(x), _mm512_set1_epi64(0x7fffffffffffffffLL));
+    __mmask8 in =
+        _mm512_cmp_pd_mask(_mm512_castsi512_pd(magnitude), _mm512_set1_pd(MC_EXP_MAX), _CMP_LT_OQ);
     return ~(unsigned)in & 0xffu;
 }
 
@@ -98,8 +98,8 @@ AVX512_INLINE __m512d pay8(__m512d x, const ds_agg_terms *t)
 
 /* The values of 8 words (their layer i, abscissa j, word k as 32-bit lanes) into out;
  * returns the lanes to flag beyond the ziggurat's misses. */
-AVX512_INLINE unsigned values8(double *out, __m256i i, __m256i j, __m256i k,
-                               const mc_lognormal *p, __m512d t0, __m512d t1, int mode)
+AVX512_INLINE unsigned values8(double *out, __m256i i, __m256i j, __m256i k, const mc_lognormal *p,
+                               __m512d t0, __m512d t1, int mode)
 {
     __m512d w = _mm512_i32gather_pd(i, p->zig->w, 8);
     __m512d x = _mm512_mul_pd(_mm512_cvtepi32_pd(j), w);
@@ -110,8 +110,8 @@ AVX512_INLINE unsigned values8(double *out, __m256i i, __m256i j, __m256i k,
         _mm512_storeu_pd(out, z);
         return 0;
     }
-    __m512d y = _mm512_add_pd(_mm512_set1_pd(p->meanlog),
-                              _mm512_mul_pd(_mm512_set1_pd(p->sdlog), z));
+    __m512d y =
+        _mm512_add_pd(_mm512_set1_pd(p->meanlog), _mm512_mul_pd(_mm512_set1_pd(p->sdlog), z));
     __m512d v = exp8(y, t0, t1);
     if (mode == MC_LOGNORMAL_TERMS)
         v = pay8(v, &p->terms);
@@ -157,8 +157,8 @@ AVX512_INLINE size_t lognormal_rounds(double *out, uint32_t *words, uint16_t *mi
         f |= values8(out + t * MC_LANES, _mm512_castsi512_si256(i), _mm512_castsi512_si256(j),
                      _mm512_castsi512_si256(k), p, t0, t1, mode);
         f |= values8(out + t * MC_LANES + 8, _mm512_extracti64x4_epi64(i, 1),
-                     _mm512_extracti64x4_epi64(j, 1), _mm512_extracti64x4_epi64(k, 1), p, t0,
-                     t1, mode)
+                     _mm512_extracti64x4_epi64(j, 1), _mm512_extracti64x4_epi64(k, 1), p, t0, t1,
+                     mode)
              << 8;
         /* The flagged lanes' positions, packed in order, as 16-bit entries. */
         __m512i at = _mm512_add_epi32(lane, _mm512_set1_epi32((int)(t * MC_LANES)));
@@ -232,7 +232,7 @@ AVX512 static void year_sums_avx512(double *out, const double *x, const uint32_t
                 s6 = _mm512_shuffle_f64x2(u2, u6, 0xdd), s7 = _mm512_shuffle_f64x2(u3, u7, 0xdd);
         __m512i count = _mm512_cvtepu32_epi64(_mm256_loadu_si256((const __m256i *)(counts + i)));
         __m512d sum = _mm512_setzero_pd();
-#define ADD_SLOT(q, slot)                                                                       \
+#define ADD_SLOT(q, slot)                                                                         \
     sum = _mm512_mask_add_pd(sum, _mm512_cmpgt_epu64_mask(count, _mm512_set1_epi64(q)), sum, slot)
         ADD_SLOT(0, s0);
         ADD_SLOT(1, s1);
@@ -253,8 +253,8 @@ AVX512 static void year_sums_avx512(double *out, const double *x, const uint32_t
     mc_year_sums_scalar(out + i, x, counts + i, starts + i, n - i);
 }
 
-static const mc_kernels avx512_kernels = {"avx512", words_avx512, lognormal_avx512,
-                                          exp_avx512, year_sums_avx512};
+static const mc_kernels avx512_kernels = {"avx512", words_avx512, lognormal_avx512, exp_avx512,
+                                          year_sums_avx512};
 const mc_kernels *const mc_kernels_avx512 = &avx512_kernels;
 
 #else

@@ -35,11 +35,11 @@
 #include "actuarial/aggregate.h"
 
 #define MC_LANES DS_AGG_MC_LANES /* taus2 streams of a block, whatever the ISA */
-#define MC_CHUNK 1024           /* losses computed per kernel call (a multiple of MC_LANES) */
+#define MC_CHUNK 1024            /* losses computed per kernel call (a multiple of MC_LANES) */
 #define EXP_BITS 4
-#define EXP_N (1 << EXP_BITS)   /* fast_exp's table: 2^(j/EXP_N), j < EXP_N */
+#define EXP_N (1 << EXP_BITS) /* fast_exp's table: 2^(j/EXP_N), j < EXP_N */
 #define ZIG_LAYERS 128
-#define ZIG_SCALE 16777216.0    /* 2^24, the abscissa's resolution */
+#define ZIG_SCALE 16777216.0 /* 2^24, the abscissa's resolution */
 
 static inline uint64_t mc_bits_of(double x)
 {
@@ -148,10 +148,10 @@ static inline double fast_exp(double x, const double *table)
 /* ---- The ziggurat. ---- */
 
 typedef struct zig_tables {
-    double r;                  /* right edge of the base rectangle */
-    double w[ZIG_LAYERS];      /* x_{i+1} / 2^24: abscissa scale of layer i */
-    uint32_t k[ZIG_LAYERS];    /* 2^24 x_i / x_{i+1}: quick acceptance bound of layer i */
-    double y[ZIG_LAYERS];      /* f(x_i) */
+    double r;               /* right edge of the base rectangle */
+    double w[ZIG_LAYERS];   /* x_{i+1} / 2^24: abscissa scale of layer i */
+    uint32_t k[ZIG_LAYERS]; /* 2^24 x_i / x_{i+1}: quick acceptance bound of layer i */
+    double y[ZIG_LAYERS];   /* f(x_i) */
 } zig_tables;
 
 /* The fast path's value of word k (valid when (k >> 8) < z->k[k & 0x7f]): +-j w[i], the sign
@@ -275,8 +275,8 @@ typedef struct mc_kernels {
     size_t (*lognormal)(double *out, uint32_t *words, uint16_t *missed, size_t n_rounds,
                         mc_lanes *lanes, const mc_lognormal *p);
     void (*exp)(double *out, const double *x, size_t n, const double *table);
-    void (*year_sums)(double *out, const double *x, const uint32_t *counts,
-                      const uint32_t *starts, size_t n);
+    void (*year_sums)(double *out, const double *x, const uint32_t *counts, const uint32_t *starts,
+                      size_t n);
 } mc_kernels;
 
 /* Appends to missed[n..] the positions first + l of the lanes l whose bit is set in flags

@@ -188,8 +188,8 @@ static inline size_t lognormal_words(double *out, uint32_t *words, uint16_t *mis
     return n_missed;
 }
 
-static size_t lognormal_scalar(double *out, uint32_t *words, uint16_t *missed,
-                               size_t n_rounds, mc_lanes *lanes, const mc_lognormal *p)
+static size_t lognormal_scalar(double *out, uint32_t *words, uint16_t *missed, size_t n_rounds,
+                               mc_lanes *lanes, const mc_lognormal *p)
 {
     switch (p->mode) {
     case MC_NORMAL:
