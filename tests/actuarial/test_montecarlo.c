@@ -751,6 +751,47 @@ static void test_montecarlo__blocks_depend_only_on_seed_and_index(void)
     free(c);
 }
 
+static void test_montecarlo__a_shorter_run_is_a_prefix_whichever_loop_sums_the_years(void)
+{
+    /* A block's losses are summed in one pass when there are at most 2^16 of them, else year
+     * by year from chunks; the misses of the ziggurat read the scalar stream in an order fixed
+     * by each chunk, so both loops must cut the same chunks for a short last block (few
+     * losses, one pass) to repeat the years of a full block (perhaps more than 2^16 losses).
+     * With lambda = 8 a block has 65536 +- 256 losses: the claim counts, read back through a
+     * per-loss limit of 1e-9 (every lognormal loss then pays 1e-9), show blocks of both kinds
+     * under this seed; then runs cut after 777 years of each block must be prefixes. */
+    ds_agg_model m;
+    poisson_lognormal(&m);
+    m.freq.lambda = 8;
+    const size_t n_blocks = 4;
+    ds_agg_options o;
+    options(&o, n_blocks * DS_AGG_BLOCK_YEARS, 2);
+    double *full = malloc(o.sims * sizeof *full), *part = malloc(o.sims * sizeof *part);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(full);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(part);
+    ds_error err;
+    m.terms.limit = 1e-9;
+    CU_ASSERT_EQUAL_FATAL(ds_agg_simulate_years(full, &m, &o, &err), 0);
+    size_t n_big = 0;
+    for (size_t b = 0; b < n_blocks; b++) {
+        double losses = 0.0;
+        for (size_t i = 0; i < DS_AGG_BLOCK_YEARS; i++)
+            losses += full[b * DS_AGG_BLOCK_YEARS + i] / 1e-9;
+        n_big += lround(losses) > 65536;
+    }
+    CU_ASSERT(n_big > 0 && n_big < n_blocks);
+    m.terms.limit = INFINITY;
+    CU_ASSERT_EQUAL_FATAL(ds_agg_simulate_years(full, &m, &o, &err), 0);
+    for (size_t b = 0; b < n_blocks; b++) {
+        ds_agg_options o_part;
+        options(&o_part, b * DS_AGG_BLOCK_YEARS + 777, 2);
+        CU_ASSERT_EQUAL_FATAL(ds_agg_simulate_years(part, &m, &o_part, &err), 0);
+        CU_ASSERT_EQUAL(memcmp(full, part, o_part.sims * sizeof *part), 0);
+    }
+    free(full);
+    free(part);
+}
+
 static void test_montecarlo__aggregate_terms_apply_to_each_year(void)
 {
     /* The draws do not depend on the terms, so with the same seed the years under an
@@ -1013,6 +1054,8 @@ static const ds_test_case tests[] = {
      test_montecarlo__output_is_identical_for_any_thread_count},
     {"test_montecarlo__blocks_depend_only_on_seed_and_index",
      test_montecarlo__blocks_depend_only_on_seed_and_index},
+    {"test_montecarlo__a_shorter_run_is_a_prefix_whichever_loop_sums_the_years",
+     test_montecarlo__a_shorter_run_is_a_prefix_whichever_loop_sums_the_years},
     {"test_montecarlo__aggregate_terms_apply_to_each_year",
      test_montecarlo__aggregate_terms_apply_to_each_year},
     {"test_montecarlo__risk_measures_equal_those_of_the_sorted_sample",
