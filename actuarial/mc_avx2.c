@@ -113,16 +113,13 @@ AVX2_INLINE __m256d pay4(__m256d x, const ds_agg_terms *t)
     return _mm256_mul_pd(_mm256_set1_pd(t->coinsurance), excess);
 }
 
-/* The values of 4 words (their layer i, abscissa j, word k as 32-bit lanes) into out;
+/* The values of 4 words (their layer i and signed abscissa +-j as 32-bit lanes) into out;
  * returns the lanes to flag beyond the ziggurat's misses. */
-AVX2_INLINE unsigned values4(double *out, __m128i i, __m128i j, __m128i k, const mc_lognormal *p,
+AVX2_INLINE unsigned values4(double *out, __m128i i, __m128i signed_j, const mc_lognormal *p,
                              int mode)
 {
     __m256d w = _mm256_i32gather_pd(p->zig->w, i, 8);
-    __m256d x = _mm256_mul_pd(_mm256_cvtepi32_pd(j), w);
-    __m256i sign = _mm256_slli_epi64(
-        _mm256_andnot_si256(_mm256_cvtepu32_epi64(k), _mm256_set1_epi64x(0x80)), 56);
-    __m256d z = _mm256_xor_pd(x, _mm256_castsi256_pd(sign));
+    __m256d z = _mm256_mul_pd(_mm256_cvtepi32_pd(signed_j), w); /* zig_fast_value */
     if (mode == MC_NORMAL) {
         _mm256_storeu_pd(out, z);
         return 0;
@@ -145,10 +142,14 @@ AVX2_INLINE unsigned values8(double *out, __m256i k, const mc_lognormal *p, int 
     /* j and the bounds are below 2^24, so the signed compare is the unsigned one. */
     __m256i fast = _mm256_cmpgt_epi32(bound, j);
     unsigned flags = ~(unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(fast)) & 0xffu;
-    flags |= values4(out, _mm256_castsi256_si128(i), _mm256_castsi256_si128(j),
-                     _mm256_castsi256_si128(k), p, mode);
-    flags |= values4(out + 4, _mm256_extracti128_si256(i, 1), _mm256_extracti128_si256(j, 1),
-                     _mm256_extracti128_si256(k, 1), p, mode)
+    /* +-j: _mm256_sign_epi32 negates j where (k & 0x80) - 0x40 < 0, that is bit 7 clear
+     * (zig_fast_value). */
+    __m256i signed_j =
+        _mm256_sign_epi32(j, _mm256_sub_epi32(_mm256_and_si256(k, _mm256_set1_epi32(0x80)),
+                                              _mm256_set1_epi32(0x40)));
+    flags |= values4(out, _mm256_castsi256_si128(i), _mm256_castsi256_si128(signed_j), p, mode);
+    flags |= values4(out + 4, _mm256_extracti128_si256(i, 1),
+                     _mm256_extracti128_si256(signed_j, 1), p, mode)
              << 4;
     return flags;
 }

@@ -96,16 +96,13 @@ AVX512_INLINE __m512d pay8(__m512d x, const ds_agg_terms *t)
     return _mm512_mul_pd(_mm512_set1_pd(t->coinsurance), excess);
 }
 
-/* The values of 8 words (their layer i, abscissa j, word k as 32-bit lanes) into out;
+/* The values of 8 words (their layer i and signed abscissa +-j as 32-bit lanes) into out;
  * returns the lanes to flag beyond the ziggurat's misses. */
-AVX512_INLINE unsigned values8(double *out, __m256i i, __m256i j, __m256i k, const mc_lognormal *p,
+AVX512_INLINE unsigned values8(double *out, __m256i i, __m256i signed_j, const mc_lognormal *p,
                                __m512d t0, __m512d t1, int mode)
 {
     __m512d w = _mm512_i32gather_pd(i, p->zig->w, 8);
-    __m512d x = _mm512_mul_pd(_mm512_cvtepi32_pd(j), w);
-    __m512i sign = _mm512_slli_epi64(
-        _mm512_andnot_si512(_mm512_cvtepu32_epi64(k), _mm512_set1_epi64(0x80)), 56);
-    __m512d z = _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(x), sign));
+    __m512d z = _mm512_mul_pd(_mm512_cvtepi32_pd(signed_j), w); /* zig_fast_value */
     if (mode == MC_NORMAL) {
         _mm512_storeu_pd(out, z);
         return 0;
@@ -154,11 +151,14 @@ AVX512_INLINE size_t lognormal_rounds(double *out, uint32_t *words, uint16_t *mi
         /* j and the bounds are below 2^24, so the signed compare is the unsigned one. */
         unsigned fast = _mm512_cmpgt_epi32_mask(bound16(k, bounds), j);
         unsigned f = ~fast & 0xffffu;
-        f |= values8(out + t * MC_LANES, _mm512_castsi512_si256(i), _mm512_castsi512_si256(j),
-                     _mm512_castsi512_si256(k), p, t0, t1, mode);
+        /* +-j: bit 7 set keeps j, clear negates it (zig_fast_value). */
+        __mmask16 positive = _mm512_test_epi32_mask(k, _mm512_set1_epi32(0x80));
+        __m512i signed_j =
+            _mm512_mask_blend_epi32(positive, _mm512_sub_epi32(_mm512_setzero_si512(), j), j);
+        f |= values8(out + t * MC_LANES, _mm512_castsi512_si256(i),
+                     _mm512_castsi512_si256(signed_j), p, t0, t1, mode);
         f |= values8(out + t * MC_LANES + 8, _mm512_extracti64x4_epi64(i, 1),
-                     _mm512_extracti64x4_epi64(j, 1), _mm512_extracti64x4_epi64(k, 1), p, t0, t1,
-                     mode)
+                     _mm512_extracti64x4_epi64(signed_j, 1), p, t0, t1, mode)
              << 8;
         /* The flagged lanes' positions, packed in order, as 16-bit entries. */
         __m512i at = _mm512_add_epi32(lane, _mm512_set1_epi32((int)(t * MC_LANES)));
