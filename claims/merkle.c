@@ -38,6 +38,8 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include "data/big_alloc.h"
+
 enum { HASH = DS_MERKLE_HASH_SIZE };
 
 void ds_merkle_leaf_hash(uint8_t out[HASH], const uint8_t *entry, size_t len)
@@ -418,7 +420,8 @@ struct ds_merkle_mem {
     unsigned n_levels;            /* levels with at least one complete subtree */
     uint64_t level_len[64];       /* complete subtrees at each level: n_leaves >> level */
     uint8_t (*level[64])[HASH];   /* borrowed pointers into nodes */
-    uint8_t (*nodes)[HASH];       /* all levels, level 0 first; owned */
+    uint8_t (*nodes)[HASH];       /* all levels, level 0 first; owned (ds_big_calloc) */
+    size_t n_nodes;
     /* The right spine of the RFC tree of n_leaves: spine[d] = MTH(D[spine_start[d]:n_leaves]),
      * spine_start[0] = 0 (the root), spine_start[d + 1] = spine_start[d] + k (k of RFC 9162
      * 2.1.1 for the size n_leaves - spine_start[d]); it ends at the first size that is a power
@@ -550,7 +553,10 @@ int ds_merkle_mem_new(ds_merkle_mem **out, const uint8_t (*leaf_hashes)[HASH], u
         mem->n_levels = l + 1;
     }
     if (n_nodes > 0) {
-        mem->nodes = malloc(n_nodes * HASH);
+        /* On transparent huge pages where the kernel allows: a 10^6-leaf tree is 64 MB, and
+         * faulting it in 4 KiB pages cost about as much as hashing it (see build_part). */
+        mem->nodes = ds_big_calloc(n_nodes, HASH);
+        mem->n_nodes = n_nodes;
         if (!mem->nodes) {
             free(mem);
             return ds_error_set(err, DS_ENOMEM, NULL, "out of memory for %zu merkle nodes",
@@ -572,7 +578,7 @@ void ds_merkle_mem_free(ds_merkle_mem *mem)
 {
     if (!mem)
         return;
-    free(mem->nodes);
+    ds_big_free(mem->nodes, mem->n_nodes, HASH);
     free(mem);
 }
 
