@@ -143,7 +143,8 @@ typedef struct ds_merkle_mem ds_merkle_mem;
  * n_leaves is 0). Caller frees *out with ds_merkle_mem_free. Cost: fewer than n_leaves node
  * hashes (n_leaves - popcount(n_leaves) for the levels, at most popcount(n_leaves) - 1 for the
  * right edge), the levels split over two threads from 65,536 leaves (the same result; if no
- * thread can be created they are built on the calling thread).
+ * thread can be created they are built on the calling thread) and held on transparent huge
+ * pages where the kernel allows (data/big_alloc.h).
  * Errors: DS_EINVAL ("size") when n_leaves > DS_MERKLE_MAX_SIZE, DS_ENOMEM.
  */
 int ds_merkle_mem_new(ds_merkle_mem **out, const uint8_t (*leaf_hashes)[DS_MERKLE_HASH_SIZE],
