@@ -12,6 +12,7 @@
 #include "claims/settle.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -470,9 +471,30 @@ static int store_result(ds_claims_settler *s, const ds_claim *claim, const ds_se
                               err);
 }
 
-/* Marks evidence used by an earlier claim: the line citing it pays nothing. */
-static int check_reuse(ds_claims_settler *s, const ds_claim *claim, ds_claim_check *check,
-                       ds_error *err)
+/* Releases the accepted entries of line i before position `upto` (all of them: SIZE_MAX). */
+static int release_line(ds_claims_settler *s, const ds_claim *claim, const ds_line_check *line,
+                        size_t i, size_t upto, const char *origin, ds_error *err)
+{
+    for (size_t j = 0; j < claim->losses[i].n_evidence && j < upto; j++) {
+        if (!(line->accepted_mask >> j & 1))
+            continue;
+        int rc = ds_claim_store_release_evidence(s->store, origin, claim->losses[i].evidence[j],
+                                                 err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/*
+ * Records the claim's accepted evidence, line by line, each entry with one statement whose
+ * primary key refuses an entry that backs another claim already: that line is cut (it pays
+ * nothing, evidence.reused naming the owner) and the entries it had recorded are released, so
+ * only the lines that pay keep their evidence. Recording before settling, rather than looking
+ * each entry up first and recording after, halves the statements of a settlement.
+ */
+static int claim_evidence(ds_claims_settler *s, const ds_claim *claim, ds_claim_check *check,
+                          ds_error *err)
 {
     const char *origin = check->policy->log_origin;
     for (size_t i = 0; i < claim->n_losses; i++) {
@@ -482,21 +504,27 @@ static int check_reuse(ds_claims_settler *s, const ds_claim *claim, ds_claim_che
         for (size_t j = 0; j < claim->losses[i].n_evidence; j++) {
             if (!(line->accepted_mask >> j & 1))
                 continue;
-            char owner[DS_CLAIM_ID_MAX + 1];
-            int found;
             uint64_t idx = claim->losses[i].evidence[j];
-            int rc = ds_claim_store_evidence_owner(s->store, owner, sizeof owner, &found, origin,
-                                                   idx, err);
+            int taken;
+            int rc = ds_claim_store_use_evidence(s->store, &taken, origin, idx, claim->claim_id,
+                                                 err);
             if (rc)
                 return rc;
-            if (!found)
+            if (taken)
                 continue;
+            char owner[DS_CLAIM_ID_MAX + 1];
+            int found;
+            if ((rc = ds_claim_store_evidence_owner(s->store, owner, sizeof owner, &found, origin,
+                                                    idx, err)))
+                return rc;
             line->is_cut = 1;
             line->verified = 0;
             if (ds_claim_check_add(check, DS_REASON_EVIDENCE_REUSED,
                                    "losses[%zu].evidence[%zu]: entry %llu already backs claim "
                                    "%.100s", i, j, (unsigned long long)idx, owner))
                 return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+            if ((rc = release_line(s, claim, line, i, j, origin, err)))
+                return rc;
             break;
         }
     }
@@ -557,7 +585,7 @@ int ds_claims_settle(ds_settled *out, int *replayed, ds_claims_settler *s,
     policy_state *ps = NULL;
     if (check->policy && (rc = get_state(&ps, s, check->policy, err)))
         return rc;
-    if (!check->is_denied && (rc = check_reuse(s, claim, check, err)))
+    if (!check->is_denied && (rc = claim_evidence(s, claim, check, err)))
         return rc;
 
     int any_claimed = 0, any_verified = 0;
@@ -566,6 +594,13 @@ int ds_claims_settle(ds_settled *out, int *replayed, ds_claims_settler *s,
         any_verified |= check->lines[i].verified > 0;
     }
     int is_denied = check->is_denied || (any_claimed && !any_verified);
+    /* A claim denied here pays nothing, so its evidence backs nothing (lines claiming 0). */
+    for (size_t i = 0; is_denied && !check->is_denied && i < claim->n_losses; i++) {
+        const char *origin = check->policy->log_origin;
+        if (!check->lines[i].is_cut &&
+            (rc = release_line(s, claim, &check->lines[i], i, SIZE_MAX, origin, err)))
+            return rc;
+    }
     if (is_denied) {
         o.status = "denied";
         for (size_t i = 0; i < claim->n_losses; i++)
@@ -613,17 +648,6 @@ int ds_claims_settle(ds_settled *out, int *replayed, ds_claims_settler *s,
     if (render(out, claim->claim_id, claim->policy_id, claim, check, NULL, &o))
         return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
     rc = store_result(s, claim, out, &o, err);
-    /* The evidence that backed this claim backs no other (after the claim row, it refers to). */
-    for (size_t i = 0; !rc && !is_denied && i < claim->n_losses; i++) {
-        if (check->lines[i].is_cut)
-            continue;
-        for (size_t j = 0; !rc && j < claim->losses[i].n_evidence; j++) {
-            if (check->lines[i].accepted_mask >> j & 1)
-                rc = ds_claim_store_use_evidence(s->store, check->policy->log_origin,
-                                                 claim->losses[i].evidence[j], claim->claim_id,
-                                                 err);
-        }
-    }
     if (rc)
         ds_settled_clear(out);
     return rc;

@@ -26,7 +26,8 @@
 #include "data/db.h"
 #include "data/file.h"
 
-static const char usage_text[] = "dsure [--db PATH] claims adjudicate BATCH|- [--group N] [--threads N]";
+static const char usage_text[] =
+    "dsure [--db PATH] claims adjudicate BATCH|- [--group N] [--threads N]";
 
 typedef struct run_ctx {
     int is_tty;

@@ -16,6 +16,7 @@ enum {
     ST_PUT,
     ST_EVIDENCE_OWNER,
     ST_EVIDENCE_PUT,
+    ST_EVIDENCE_RELEASE,
     ST_STATE_LOAD,
     ST_STATE_SAVE,
     ST_COUNT
@@ -28,7 +29,8 @@ static const char *const statements[ST_COUNT] = {
                " settled) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ST_EVIDENCE_OWNER] = "SELECT claim_id FROM claim_evidence WHERE log_origin = ?1 AND idx = ?2",
     [ST_EVIDENCE_PUT] = "INSERT INTO claim_evidence (log_origin, idx, claim_id)"
-                        " VALUES (?1, ?2, ?3)",
+                        " VALUES (?1, ?2, ?3) ON CONFLICT (log_origin, idx) DO NOTHING",
+    [ST_EVIDENCE_RELEASE] = "DELETE FROM claim_evidence WHERE log_origin = ?1 AND idx = ?2",
     [ST_STATE_LOAD] = "SELECT aggregate_left, sublimits, paid, n_claims FROM policy_state"
                       " WHERE policy_id = ?1",
     [ST_STATE_SAVE] = "INSERT OR REPLACE INTO policy_state (policy_id, aggregate_left, sublimits,"
@@ -198,22 +200,30 @@ int ds_claim_store_evidence_owner(ds_claim_store *store, char *owner, size_t cap
     return 0;
 }
 
-int ds_claim_store_use_evidence(ds_claim_store *store, const char *log_origin, uint64_t idx,
-                                const char *claim_id, ds_error *err)
+int ds_claim_store_use_evidence(ds_claim_store *store, int *taken, const char *log_origin,
+                                uint64_t idx, const char *claim_id, ds_error *err)
 {
+    *taken = 0;
     sqlite3_stmt *stmt = store->stmt[ST_EVIDENCE_PUT];
     sqlite3_bind_text(stmt, 1, log_origin, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 2, (sqlite3_int64)idx);
     sqlite3_bind_text(stmt, 3, claim_id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_CONSTRAINT) {
-        done(stmt);
-        return ds_error_set(err, DS_ECONFLICT, "evidence",
-                            "entry %llu of %s already backs a claim", (unsigned long long)idx,
-                            log_origin);
-    }
     if (rc != SQLITE_DONE)
         return fail(store, stmt, err, "recording evidence usage");
+    *taken = sqlite3_changes(ds_db_handle(store->db)) == 1;
+    done(stmt);
+    return 0;
+}
+
+int ds_claim_store_release_evidence(ds_claim_store *store, const char *log_origin, uint64_t idx,
+                                    ds_error *err)
+{
+    sqlite3_stmt *stmt = store->stmt[ST_EVIDENCE_RELEASE];
+    sqlite3_bind_text(stmt, 1, log_origin, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 2, (sqlite3_int64)idx);
+    if (sqlite3_step(stmt) != SQLITE_DONE)
+        return fail(store, stmt, err, "releasing evidence");
     done(stmt);
     return 0;
 }

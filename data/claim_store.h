@@ -74,9 +74,17 @@ int ds_claim_store_put(ds_claim_store *store, const char *claim_id, const char *
 int ds_claim_store_evidence_owner(ds_claim_store *store, char *owner, size_t cap, int *found,
                                   const char *log_origin, uint64_t idx, ds_error *err);
 
-/* Records that entry idx of log_origin backs claim_id. DS_ECONFLICT when it backs one already. */
-int ds_claim_store_use_evidence(ds_claim_store *store, const char *log_origin, uint64_t idx,
-                                const char *claim_id, ds_error *err);
+/*
+ * Records that entry idx of log_origin backs claim_id: *taken is 1 when recorded, 0 when the
+ * entry backs a claim already (nothing is written; ds_claim_store_evidence_owner names it). One
+ * statement either way: the primary key decides.
+ */
+int ds_claim_store_use_evidence(ds_claim_store *store, int *taken, const char *log_origin,
+                                uint64_t idx, const char *claim_id, ds_error *err);
+
+/* Forgets that entry idx of log_origin backs a claim (a line cut after it was recorded). */
+int ds_claim_store_release_evidence(ds_claim_store *store, const char *log_origin, uint64_t idx,
+                                    ds_error *err);
 
 /* The state of policy_id into *out; *found is 0 when none is stored yet (no claim settled). */
 int ds_claim_store_state_load(ds_claim_store *store, ds_policy_state_row *out, int *found,

@@ -155,6 +155,49 @@ static void test_adjudicate__evidence_backs_one_claim_only(void)
 }
 
 /*
+ * A line whose second entry backs an earlier claim is cut, and the first entry, recorded before
+ * the reuse was found, is released: a later claim may still use it. Entries 4 and 6 are INRE
+ * costs of INC-1; CL-1 takes 6; CL-2 cites 4 then 6.
+ */
+static void test_adjudicate__a_cut_line_releases_the_evidence_it_recorded(void)
+{
+    fixture f;
+    fix_open(&f, "adj_release");
+    clean_incident(&f);
+    fix_cost(&f, "INC-1", "INRE", 30000, -1); /* 6 */
+    fix_checkpoint(&f);
+    cJSON *out = fix_adjudicate(
+        &f,
+        "{\"claim_id\":\"CL-1\",\"policy_id\":\"%P\",\"reported\":\"2027-03-05T08:00:00Z\","
+        "\"incident\":3,\"losses\":[{\"coverage\":\"INRE\",\"amount\":30000,\"evidence\":[6]}]}\n"
+        "{\"claim_id\":\"CL-2\",\"policy_id\":\"%P\",\"reported\":\"2027-03-05T08:00:00Z\","
+        "\"incident\":3,\"losses\":[{\"coverage\":\"INRE\",\"amount\":150000,"
+        "\"evidence\":[4,6]}]}\n",
+        NULL);
+    CU_ASSERT_STRING_EQUAL(fix_status(fix_result(out, 0)), "approved");
+    const cJSON *cl2 = fix_result(out, 1);
+    CU_ASSERT_STRING_EQUAL(fix_status(cl2), "denied");
+    const char *detail = fix_reason(cl2, "evidence.reused");
+    CU_ASSERT(detail != NULL && strstr(detail, "entry 6 already backs claim CL-1") != NULL);
+    cJSON_Delete(out);
+    CU_ASSERT_EQUAL(count_rows(&f, "SELECT count(*) FROM claim_evidence"), 1);
+    CU_ASSERT_EQUAL(count_rows(&f, "SELECT count(*) FROM claim_evidence WHERE idx = 6 AND "
+                                   "claim_id = 'CL-1'"), 1);
+    out = fix_adjudicate(
+        &f,
+        "{\"claim_id\":\"CL-3\",\"policy_id\":\"%P\",\"reported\":\"2027-03-05T08:00:00Z\","
+        "\"incident\":3,\"losses\":[{\"coverage\":\"INRE\",\"amount\":120000,"
+        "\"evidence\":[4]}]}",
+        NULL);
+    CU_ASSERT_STRING_EQUAL(fix_status(fix_result(out, 0)), "approved");
+    CU_ASSERT(fix_reason(fix_result(out, 0), "evidence.reused") == NULL);
+    cJSON_Delete(out);
+    CU_ASSERT_EQUAL(count_rows(&f, "SELECT count(*) FROM claim_evidence WHERE idx = 4 AND "
+                                   "claim_id = 'CL-3'"), 1);
+    fix_close(&f);
+}
+
+/*
  * Two incidents, listed latest first: the earlier one settles first and gets the INRE
  * sublimit (2000000) before the later one. INRE 1500000 each, policy deductible 50000:
  *   first settled:  x = 1500000, paid 1450000, INRE sublimit left 550000
@@ -412,6 +455,8 @@ static void test_adjudicate__results_do_not_depend_on_the_thread_count(void)
 }
 
 static const ds_test_case tests[] = {
+    {"a_cut_line_releases_the_evidence_it_recorded",
+     test_adjudicate__a_cut_line_releases_the_evidence_it_recorded},
     {"results_do_not_depend_on_the_thread_count",
      test_adjudicate__results_do_not_depend_on_the_thread_count},
     {"clean_claim_is_paid_exactly_per_the_terms",

@@ -232,10 +232,12 @@ static void test_db__step_5_keeps_claims_and_evidence_and_drops_the_ephemeral_ch
                            "CL-1 approved 5 {\"claim_id\":\"CL-1\"}");
     CU_ASSERT_STRING_EQUAL(pragma_text(db, "SELECT claim_id FROM claim_evidence WHERE idx = 7",
                                        buf, sizeof buf), "CL-1");
-    /* Foreign keys are on again and still point at claims; the status check still holds. */
+    /* Foreign keys are on again; an entry backs one claim only; the status check holds. */
     CU_ASSERT_EQUAL(pragma_int(db, "PRAGMA foreign_keys"), 1);
-    CU_ASSERT(ds_db_exec(db, "INSERT INTO claim_evidence VALUES ('log.example/P', 8, 'CL-9')",
+    CU_ASSERT(ds_db_exec(db, "INSERT INTO claim_evidence VALUES ('log.example/P', 7, 'CL-9')",
                          &err) == DS_EIO);
+    CU_ASSERT(ds_db_exec(db, "INSERT INTO claim_evidence VALUES ('log.example/P', 8, 'CL-9')",
+                         &err) == 0);
     CU_ASSERT(ds_db_exec(db, "INSERT INTO claims VALUES ('CL-3', 'P', x'02', 'paid', 0, '{}', "
                              "'t')", &err) == DS_EIO);
     CU_ASSERT(ds_db_exec(db, insert, &err) == 0);
