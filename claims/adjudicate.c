@@ -34,8 +34,8 @@ static double now_seconds(void)
  */
 typedef struct batch_source {
     const cJSON *const *items;   /* parsed claims, or NULL: the lines below */
-    const char *text;            /* JSON Lines: claim i is text[start[i] .. start[i] + len[i]) */
-    size_t *start, *len, *line_no;
+    const char *text;            /* JSON Lines: claim i is lines[i] of text */
+    const ds_json_line *lines;
 } batch_source;
 
 typedef struct batch_item {
@@ -181,8 +181,9 @@ static int read_one(phase_job *job, size_t i, ds_error *err)
     } else {
         /* A line that is not JSON refuses the whole batch (the lowest such line is reported). */
         char where[64];
-        snprintf(where, sizeof where, "batch line %zu", src->line_no[i]);
-        int rc = ds_json_parse(&line, src->text + src->start[i], src->len[i], where, err);
+        snprintf(where, sizeof where, "batch line %zu", src->lines[i].line_no);
+        int rc = ds_json_parse(&line, src->text + src->lines[i].start, src->lines[i].len, where,
+                               err);
         if (rc)
             return rc;
         json = line;
@@ -439,53 +440,6 @@ int ds_adjudicate_items(cJSON **out, ds_adjudicate_summary *summary, ds_db *db,
     return adjudicate(out, summary, db, &source, n, opts, err);
 }
 
-/* A line is blank when it holds only spaces, tabs and carriage returns (as data/json_batch.h). */
-static int is_blank(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
-            return 0;
-    }
-    return 1;
-}
-
-/* The non-blank lines of JSON Lines text, numbered from 1 at text[0]. */
-static int split_lines(batch_source *src, size_t *n_out, const char *text, size_t len,
-                       ds_error *err)
-{
-    size_t n = 0;
-    for (size_t pos = 0; pos < len; pos++)
-        n += text[pos] == '\n';
-    n++;
-    src->text = text;
-    src->start = malloc(n * sizeof *src->start);
-    src->len = malloc(n * sizeof *src->len);
-    src->line_no = malloc(n * sizeof *src->line_no);
-    if (!src->start || !src->len || !src->line_no)
-        return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
-    size_t k = 0, line = 0;
-    for (size_t pos = 0; pos < len;) {
-        const char *nl = memchr(text + pos, '\n', len - pos);
-        size_t end = nl ? (size_t)(nl - text) : len;
-        line++;
-        if (!is_blank(text + pos, end - pos)) {
-            src->start[k] = pos;
-            src->len[k] = end - pos;
-            src->line_no[k++] = line;
-        }
-        pos = end + 1;
-    }
-    *n_out = k;
-    return 0;
-}
-
-static void source_clear(batch_source *src)
-{
-    free(src->start);
-    free(src->len);
-    free(src->line_no);
-}
-
 static const char *skip_space(const char *p, const char *end)
 {
     while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
@@ -513,11 +467,8 @@ int ds_adjudicate_text(cJSON **out, ds_adjudicate_summary *summary, ds_db *db, c
      * by line as the claims are read (batch_source); the other forms are parsed whole here. */
     double start = now_seconds();
     size_t rest = (size_t)(end - first);
-    cJSON *whole = NULL;
-    ds_error ignored;
     int rc;
-    if (*first == '[' || ds_json_parse(&whole, first, rest, "batch", &ignored) == 0) {
-        cJSON_Delete(whole);
+    if (ds_json_batch_form_of(first, rest, DS_JSON_BATCH_ONE_OBJECT) != DS_JSON_BATCH_LINES) {
         ds_json_batch b;
         rc = ds_json_batch_read(&b, first, rest, "batch", "batch line", DS_JSON_BATCH_ONE_OBJECT,
                                 err);
@@ -531,15 +482,15 @@ int ds_adjudicate_text(cJSON **out, ds_adjudicate_summary *summary, ds_db *db, c
         ds_json_batch_clear(&b);
         return rc;
     }
-    batch_source source;
-    memset(&source, 0, sizeof source);
+    ds_json_line *lines = NULL;
     size_t n = 0;
-    rc = split_lines(&source, &n, first, rest, err);
+    rc = ds_json_lines_split(&lines, &n, first, rest, err);
     double split = now_seconds() - start;
+    batch_source source = {.text = first, .lines = lines};
     if (!rc)
         rc = adjudicate(out, summary, db, &source, n, opts, err);
     if (!rc && summary)
         summary->seconds[DS_ADJUDICATE_PARSE] = split;
-    source_clear(&source);
+    free(lines);
     return rc;
 }

@@ -76,15 +76,11 @@ static int take_whole(ds_json_batch *b, cJSON *whole, ds_error *err)
     return 0;
 }
 
-/* A non-blank line: text[start .. start + len) (without its '\n'). */
-typedef struct {
-    size_t start, len;
-} line_span;
 
 /* One thread's share: parses lines [lo, hi) into trees[lo .. hi). */
 typedef struct {
     const char *text;
-    const line_span *spans;
+    const ds_json_line *spans;
     cJSON **trees;
     size_t lo, hi;
     atomic_size_t *first_bad; /* lowest bad line index found by any thread; SIZE_MAX: none */
@@ -128,7 +124,7 @@ static unsigned auto_threads(size_t n)
 /* Parses every span into trees[0..n) on n_threads threads (ranges of about equal bytes). Returns
  * the index of the first bad line, or n when all parsed. Trees of lines after a bad one may or
  * may not have been parsed (NULL when not). */
-static size_t parse_spans(cJSON **trees, const char *text, const line_span *spans, size_t n,
+static size_t parse_spans(cJSON **trees, const char *text, const ds_json_line *spans, size_t n,
                           unsigned n_threads)
 {
     atomic_size_t first_bad;
@@ -166,34 +162,20 @@ static size_t parse_spans(cJSON **trees, const char *text, const line_span *span
 static int read_lines(ds_json_batch *b, const char *text, size_t len, const char *line_prefix,
                       unsigned n_threads, ds_error *err)
 {
-    /* Pass 1: the non-blank lines. There are at most (number of '\n') + 1 lines. */
-    size_t max_lines = 1;
-    for (size_t pos = 0; pos < len; max_lines++) {
-        const char *nl = memchr(text + pos, '\n', len - pos);
-        if (!nl)
-            break;
-        pos = (size_t)(nl - text) + 1;
-    }
-    line_span *spans = malloc(max_lines * sizeof *spans);
-    size_t *line_nos = malloc(max_lines * sizeof *line_nos);
-    if (!spans || !line_nos) {
+    /* Pass 1: the non-blank lines. */
+    ds_json_line *spans = NULL;
+    size_t n = 0;
+    size_t *line_nos = NULL;
+    int rc = ds_json_lines_split(&spans, &n, text, len, err);
+    if (rc)
+        return rc;
+    if (n > 0 && !(line_nos = malloc(n * sizeof *line_nos))) {
         free(spans);
-        free(line_nos);
         return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
     }
-    size_t n = 0, line = 0;
-    for (size_t pos = 0; pos < len;) {
-        const char *nl = memchr(text + pos, '\n', len - pos);
-        size_t end = nl ? (size_t)(nl - text) : len;
-        line++;
-        if (!is_blank(text + pos, end - pos)) {
-            spans[n] = (line_span){pos, end - pos};
-            line_nos[n++] = line;
-        }
-        pos = end + 1;
-    }
+    for (size_t i = 0; i < n; i++)
+        line_nos[i] = spans[i].line_no;
 
-    int rc = 0;
     if (n > 0) {
         b->lines = calloc(n, sizeof *b->lines);
         b->line_no = line_nos;
@@ -252,24 +234,71 @@ static int is_one_value(const char *text, size_t len, size_t start)
     return end == text + len;
 }
 
+int ds_json_lines_split(ds_json_line **out, size_t *n_out, const char *text, size_t len,
+                        ds_error *err)
+{
+    *out = NULL;
+    *n_out = 0;
+    /* There are at most (number of '\n') + 1 lines. */
+    size_t max_lines = 1;
+    for (size_t pos = 0; pos < len; max_lines++) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        if (!nl)
+            break;
+        pos = (size_t)(nl - text) + 1;
+    }
+    ds_json_line *lines = malloc(max_lines * sizeof *lines);
+    if (!lines)
+        return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
+    size_t n = 0, line = 0;
+    for (size_t pos = 0; pos < len;) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - text) : len;
+        line++;
+        if (!is_blank(text + pos, end - pos))
+            lines[n++] = (ds_json_line){pos, end - pos, line};
+        pos = end + 1;
+    }
+    *out = lines;
+    *n_out = n;
+    return 0;
+}
+
+static size_t skip_blank(const char *text, size_t len)
+{
+    size_t start = 0;
+    while (start < len && (text[start] == ' ' || text[start] == '\t' || text[start] == '\n' ||
+                           text[start] == '\r'))
+        start++;
+    return start;
+}
+
+ds_json_batch_form ds_json_batch_form_of(const char *text, size_t len, int flags)
+{
+    size_t start = skip_blank(text, len);
+    if (start < len && text[start] == '[')
+        return DS_JSON_BATCH_ARRAY;
+    if ((flags & DS_JSON_BATCH_ONE_OBJECT) && start < len && text[start] == '{' &&
+        is_one_value(text, len, start))
+        return DS_JSON_BATCH_OBJECT;
+    return DS_JSON_BATCH_LINES;
+}
+
 int ds_json_batch_read_threads(ds_json_batch *b, const char *text, size_t len, const char *what,
                                const char *line_prefix, int flags, unsigned n_threads,
                                ds_error *err)
 {
     memset(b, 0, sizeof *b);
-    size_t start = 0;
-    while (start < len && (text[start] == ' ' || text[start] == '\t' || text[start] == '\n' ||
-                           text[start] == '\r'))
-        start++;
-    if (start < len && text[start] == '[') {
+    ds_json_batch_form form = ds_json_batch_form_of(text, len, flags);
+    if (form == DS_JSON_BATCH_ARRAY) {
         cJSON *whole = NULL;
         int rc = ds_json_parse(&whole, text, len, what, err);
         return rc ? rc : take_whole(b, whole, err);
     }
     /* A body that is one JSON object (on one line or several) is a batch of one; anything
-     * else starting with '{' is JSON Lines. */
-    if ((flags & DS_JSON_BATCH_ONE_OBJECT) && start < len && text[start] == '{' &&
-        is_one_value(text, len, start)) {
+     * else starting with '{' is JSON Lines (as is an object that ds_json_parse refuses: its
+     * line then names the error). */
+    if (form == DS_JSON_BATCH_OBJECT) {
         cJSON *whole = NULL;
         ds_error ignored;
         if (ds_json_parse(&whole, text, len, what, &ignored) == 0)

@@ -52,6 +52,26 @@ int ds_json_batch_read_threads(ds_json_batch *out, const char *text, size_t len,
                                const char *what, const char *line_prefix, int flags,
                                unsigned n_threads, ds_error *err);
 
+/* The form ds_json_batch_read reads a body in, from its first non-blank byte. */
+typedef enum {
+    DS_JSON_BATCH_ARRAY,   /* '[': one JSON array */
+    DS_JSON_BATCH_OBJECT,  /* with DS_JSON_BATCH_ONE_OBJECT: '{' and one JSON value, nothing after */
+    DS_JSON_BATCH_LINES    /* anything else: JSON Lines */
+} ds_json_batch_form;
+
+ds_json_batch_form ds_json_batch_form_of(const char *text, size_t len, int flags);
+
+/* A non-blank line of JSON Lines: text[start .. start + len) without its '\n', line_no counted
+ * from 1 at text[0]. */
+typedef struct ds_json_line {
+    size_t start, len, line_no;
+} ds_json_line;
+
+/* The non-blank lines of text, for readers that parse them one by one themselves
+ * (claims/adjudicate.c frees each claim's tree as soon as it is read). *lines: free(). */
+int ds_json_lines_split(ds_json_line **lines, size_t *n, const char *text, size_t len,
+                        ds_error *err);
+
 /* Frees the batch and zeroes it. NULL-safe. */
 void ds_json_batch_clear(ds_json_batch *batch);
 
