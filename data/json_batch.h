@@ -55,7 +55,7 @@ int ds_json_batch_read_threads(ds_json_batch *out, const char *text, size_t len,
 /* The form ds_json_batch_read reads a body in, from its first non-blank byte. */
 typedef enum {
     DS_JSON_BATCH_ARRAY,   /* '[': one JSON array */
-    DS_JSON_BATCH_OBJECT,  /* with DS_JSON_BATCH_ONE_OBJECT: '{' and one JSON value, nothing after */
+    DS_JSON_BATCH_OBJECT,  /* with DS_JSON_BATCH_ONE_OBJECT: "{" and one value, nothing after */
     DS_JSON_BATCH_LINES    /* anything else: JSON Lines */
 } ds_json_batch_form;
 
