@@ -21,8 +21,6 @@
 
 #include <limits.h>
 #include <pthread.h>
-#include <stdatomic.h>
-#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,11 +184,6 @@ typedef struct policy_ctx {
  */
 #define MEM_TREE_MAX ((uint64_t)1 << 22)
 
-/* Logs of at least PIPE_MIN_ENTRIES are scanned on two threads, PIPE_CHUNK_ROWS rows at a time
- * (see scan_two_threads). */
-#define PIPE_MIN_ENTRIES 65536
-#define PIPE_CHUNK_ROWS 4096
-
 struct ds_claims_verifier {
     ds_db *db;
     ds_ledger_store *store;
@@ -200,8 +193,6 @@ struct ds_claims_verifier {
     size_t n_policies;
     int in_read;
     uint64_t tree_limit;             /* logs above it: frontier check, stored-hash proofs */
-    uint64_t pipe_min;               /* logs of at least this many entries: scan on 2 threads */
-    size_t pipe_rows;                /* rows per chunk of that scan */
     /* After ds_claims_verifier_prepare, claims are verified on several threads at once; what
      * they share is read-only then, except the database connection (entries and nodes not kept
      * in memory) and the premium memos, which this lock serialises. */
@@ -263,8 +254,6 @@ int ds_claims_verifier_new(ds_claims_verifier **out, ds_db *db, ds_error *err)
         return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
     v->db = db;
     v->tree_limit = MEM_TREE_MAX;
-    v->pipe_min = PIPE_MIN_ENTRIES;
-    v->pipe_rows = PIPE_CHUNK_ROWS;
     if (pthread_mutex_init(&v->lock, NULL) != 0) {
         free(v);
         return ds_error_set(err, DS_ENOMEM, NULL, "cannot create the verifier's lock");
@@ -298,15 +287,6 @@ void ds_claims_verifier_free(ds_claims_verifier *v)
 void ds_claims_verifier_set_tree_limit(ds_claims_verifier *v, uint64_t max_entries)
 {
     v->tree_limit = max_entries;
-}
-
-void ds_claims_verifier_set_scan_pipeline(ds_claims_verifier *v, uint64_t min_entries,
-                                          size_t rows_per_chunk)
-{
-    v->pipe_min = min_entries;
-    v->pipe_rows = rows_per_chunk < 1 ? 1
-                   : rows_per_chunk > PIPE_CHUNK_ROWS ? PIPE_CHUNK_ROWS
-                                                      : rows_per_chunk;
 }
 
 int ds_claims_verifier_read_begin(ds_claims_verifier *v, ds_error *err)
@@ -554,159 +534,6 @@ static int scan_entry(void *ctx, uint64_t idx, const uint8_t *entry, size_t len,
     return 0;
 }
 
-/*
- * The scan on two threads. Reading rows from SQLite and hashing them cost about the same, so the
- * calling thread reads (it owns the connection) and copies the rows into chunks, and a second
- * thread runs scan_entry over each chunk in index order: the same calls in the same order as a
- * single thread makes, with the reading of the next chunk overlapping them. A stop or failure of
- * scan_entry stops the reading at the next row.
- */
-#define PIPE_CHUNKS 4
-
-typedef struct pipe_chunk {
-    size_t n;
-    uint64_t idx[PIPE_CHUNK_ROWS];
-    size_t off[PIPE_CHUNK_ROWS], len[PIPE_CHUNK_ROWS], leaf_len[PIPE_CHUNK_ROWS];
-    uint8_t leaf[PIPE_CHUNK_ROWS][32];
-    uint8_t *data;
-    size_t used, cap;
-} pipe_chunk;
-
-typedef struct scan_pipe {
-    scan_ctx *scan;
-    size_t rows;              /* per chunk, at most PIPE_CHUNK_ROWS */
-    pipe_chunk chunks[PIPE_CHUNKS];
-    pthread_mutex_t lock;
-    pthread_cond_t changed;
-    size_t head, tail;        /* chunks [tail, head) are full and queued, in order */
-    int is_closed;            /* the reader has queued its last chunk */
-    atomic_int stop;          /* scan_entry stopped: the reader stops too */
-    int result;               /* scan_entry's first non-zero return */
-    pipe_chunk *filling;      /* the reader's chunk */
-} scan_pipe;
-
-static void *pipe_worker(void *arg)
-{
-    scan_pipe *p = arg;
-    for (;;) {
-        pthread_mutex_lock(&p->lock);
-        while (p->tail == p->head && !p->is_closed)
-            pthread_cond_wait(&p->changed, &p->lock);
-        if (p->tail == p->head) {
-            pthread_mutex_unlock(&p->lock);
-            return NULL;
-        }
-        pipe_chunk *c = &p->chunks[p->tail % PIPE_CHUNKS];
-        pthread_mutex_unlock(&p->lock);
-        for (size_t i = 0; i < c->n && !p->result; i++) {
-            int rc = scan_entry(p->scan, c->idx[i], c->data + c->off[i], c->len[i],
-                                c->leaf_len[i] ? c->leaf[i] : NULL, c->leaf_len[i]);
-            if (rc) {
-                p->result = rc;
-                atomic_store(&p->stop, 1);
-            }
-        }
-        pthread_mutex_lock(&p->lock);
-        p->tail++;
-        pthread_cond_broadcast(&p->changed);
-        pthread_mutex_unlock(&p->lock);
-    }
-}
-
-/* Queues the reader's chunk and waits for a free one. */
-static void pipe_push(scan_pipe *p)
-{
-    pthread_mutex_lock(&p->lock);
-    p->head++;
-    pthread_cond_broadcast(&p->changed);
-    while (p->head - p->tail >= PIPE_CHUNKS)
-        pthread_cond_wait(&p->changed, &p->lock);
-    p->filling = &p->chunks[p->head % PIPE_CHUNKS];
-    p->filling->n = 0;
-    p->filling->used = 0;
-    pthread_mutex_unlock(&p->lock);
-}
-
-static int pipe_collect(void *ctx, uint64_t idx, const uint8_t *entry, size_t len,
-                        const uint8_t *leaf_hash, size_t leaf_len)
-{
-    scan_pipe *p = ctx;
-    if (atomic_load(&p->stop))
-        return SCAN_STOP;
-    pipe_chunk *c = p->filling;
-    if (c->used + len > c->cap) {
-        size_t cap = c->cap ? c->cap : (size_t)1 << 20;
-        while (cap < c->used + len)
-            cap *= 2;
-        uint8_t *grown = realloc(c->data, cap);
-        if (!grown)
-            return DS_ENOMEM;
-        c->data = grown;
-        c->cap = cap;
-    }
-    memcpy(c->data + c->used, entry, len);
-    c->idx[c->n] = idx;
-    c->off[c->n] = c->used;
-    c->len[c->n] = len;
-    c->leaf_len[c->n] = leaf_hash && leaf_len == 32 ? 32 : 0;
-    if (c->leaf_len[c->n])
-        memcpy(c->leaf[c->n], leaf_hash, 32);
-    c->used += len;
-    if (++c->n == p->rows)
-        pipe_push(p);
-    return 0;
-}
-
-/* ds_ledger_store_each_entry(store, log_id, scan_entry, s, err) on two threads; the same
- * return. */
-static int scan_two_threads(ds_ledger_store *store, int64_t log_id, scan_ctx *s, size_t rows,
-                            ds_error *err)
-{
-    scan_pipe *p = calloc(1, sizeof *p);
-    if (!p)
-        return ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
-    p->scan = s;
-    p->rows = rows;
-    atomic_init(&p->stop, 0);
-    p->filling = &p->chunks[0];
-    pthread_t worker;
-    int have_lock = pthread_mutex_init(&p->lock, NULL) == 0;
-    int have_cond = have_lock && pthread_cond_init(&p->changed, NULL) == 0;
-    if (!have_cond || pthread_create(&worker, NULL, pipe_worker, p) != 0) {
-        if (have_cond)
-            pthread_cond_destroy(&p->changed);
-        if (have_lock)
-            pthread_mutex_destroy(&p->lock);
-        free(p);
-        return ds_ledger_store_each_entry(store, log_id, scan_entry, s, err);
-    }
-    ds_error read_err;
-    ds_error_clear(&read_err);
-    int rc = ds_ledger_store_each_entry(store, log_id, pipe_collect, p, &read_err);
-    pthread_mutex_lock(&p->lock);
-    if (p->filling->n) {
-        p->head++;
-        pthread_cond_broadcast(&p->changed);
-    }
-    p->is_closed = 1;
-    pthread_cond_broadcast(&p->changed);
-    pthread_mutex_unlock(&p->lock);
-    pthread_join(worker, NULL);
-    /* What scan_entry said comes first: the reader stopped because of it. */
-    if (p->result)
-        rc = p->result;
-    else if (rc == DS_ENOMEM)
-        rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory");
-    else if (rc && rc != SCAN_STOP)
-        *err = read_err;
-    for (int i = 0; i < PIPE_CHUNKS; i++)
-        free(p->chunks[i].data);
-    pthread_cond_destroy(&p->changed);
-    pthread_mutex_destroy(&p->lock);
-    free(p);
-    return rc;
-}
-
 static int event_cmp(const void *a, const void *b)
 {
     const asset_event *x = a, *y = b;
@@ -734,9 +561,7 @@ static int build_index(log_ctx *log, ds_claims_verifier *v, ds_error *err)
         !(s->leaves = ds_big_calloc((size_t)log->cp.size, 32)))
         rc = ds_error_set(err, DS_ENOMEM, NULL, "out of memory for %llu leaf hashes",
                           (unsigned long long)log->cp.size);
-    if (!rc && log->cp.size >= v->pipe_min && sysconf(_SC_NPROCESSORS_ONLN) > 1)
-        rc = scan_two_threads(v->store, log->log_id, s, v->pipe_rows, err);
-    else if (!rc)
+    if (!rc)
         rc = ds_ledger_store_each_entry(v->store, log->log_id, scan_entry, s, err);
     if (rc == SCAN_STOP)
         rc = 0;

@@ -136,13 +136,6 @@ int ds_claims_verifier_prepare(ds_claims_verifier *verifier, const ds_claim *con
  * path. Call before the first claim. */
 void ds_claims_verifier_set_tree_limit(ds_claims_verifier *verifier, uint64_t max_entries);
 
-/* Logs of at least min_entries entries (default 65536) are scanned on two threads, one reading
- * the database and one hashing, rows_per_chunk rows (default and most 4096) handed over at a
- * time; the verdicts are the same. Tests set small values to cover that path. Call before the
- * first claim. */
-void ds_claims_verifier_set_scan_pipeline(ds_claims_verifier *verifier, uint64_t min_entries,
-                                          size_t rows_per_chunk);
-
 int ds_claims_verifier_read_begin(ds_claims_verifier *verifier, ds_error *err);
 void ds_claims_verifier_read_end(ds_claims_verifier *verifier);
 
