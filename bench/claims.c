@@ -1,7 +1,7 @@
 /*
  * bench/claims.c: batch adjudication throughput (issue 6, acceptance 3; bench/claims.md).
  *
- *   bench_claims [--claims N] [--log M] [--group G] [--db PATH] [--keep] [--reuse]
+ *   bench_claims [--claims N] [--log M] [--group G] [--threads T] [--db PATH] [--keep] [--reuse]
  *
  * Setup (not timed): a database with one platform log of M entries (default 1,000,000): the
  * registrations of the three assets the policy declares, a policy bound on the DESIGN.md example
@@ -192,6 +192,7 @@ static int make_policy(char *policy_id, size_t cap, ds_db *db, ds_error *err)
 int main(int argc, char **argv)
 {
     size_t n_claims = 100000, log_size = 1000000, group = 1000;
+    unsigned threads = 0;
     const char *db_path = "bench-claims.db";
     int keep = 0, reuse = 0;
     for (int i = 1; i < argc; i++) {
@@ -201,6 +202,8 @@ int main(int argc, char **argv)
             log_size = (size_t)strtoull(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--group") == 0 && i + 1 < argc)
             group = (size_t)strtoull(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
+            threads = (unsigned)strtoul(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
             db_path = argv[++i];
         else if (strcmp(argv[i], "--keep") == 0)
@@ -208,8 +211,8 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--reuse") == 0)
             reuse = keep = 1;
         else {
-            fprintf(stderr, "usage: bench_claims [--claims N] [--log M] [--group G] [--db PATH] "
-                            "[--keep]\n");
+            fprintf(stderr, "usage: bench_claims [--claims N] [--log M] [--group G] "
+                            "[--threads T] [--db PATH] [--keep] [--reuse]\n");
             return 64;
         }
     }
@@ -357,7 +360,7 @@ int main(int argc, char **argv)
     free(perm);
     free(incident_at);
 
-    ds_adjudicate_options adj = {.group_size = group};
+    ds_adjudicate_options adj = {.group_size = group, .threads = threads};
     for (int run = 0; run < 2; run++) {
         ds_adjudicate_summary sum;
         cJSON *out = NULL;
