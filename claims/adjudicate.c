@@ -85,16 +85,15 @@ static cJSON *batch_json(ds_settled *results, size_t n, const ds_adjudicate_summ
         return NULL;
     }
     for (size_t i = 0; i < n; i++) {
-        /* The raw item takes the text over rather than copying it (cJSON frees a raw item's
-         * valuestring with its deallocator, free() as dsure never sets other hooks). */
-        cJSON *item = cJSON_CreateRaw("");
+        /* cJSON copies the text with its own allocator; ours goes at once, so the batch never
+         * holds two copies. */
+        cJSON *item = cJSON_CreateRaw(results[i].json);
         if (!item || !cJSON_AddItemToArray(list, item)) {
             cJSON_Delete(item);
             cJSON_Delete(root);
             return NULL;
         }
-        cJSON_free(item->valuestring);
-        item->valuestring = results[i].json;
+        free(results[i].json);
         results[i].json = NULL;
     }
     int ok = cJSON_AddNumberToObject(summary, "claims", (double)sum->claims) &&

@@ -140,8 +140,8 @@ static char *gen_batch(size_t n_items, size_t *line_of, const size_t *bad, const
             len += (size_t)snprintf(text + len, cap - len, "%s", bad_text);
         else
             len += (size_t)snprintf(text + len, cap - len,
-                                    "{\"id\": %zu, \"name\": \"claim \\u00e9 %zu\", \"v\": [%zu.5, "
-                                    "true, null, {\"k\": \"%zx\"}], \"e\": {}}",
+                                    "{\"id\": %zu, \"name\": \"claim \\u00e9 %zu\", "
+                                    "\"v\": [%zu.5, true, null, {\"k\": \"%zx\"}], \"e\": {}}",
                                     k, k * 7, k % 13, k);
         if (line_of)
             line_of[k] = line;
