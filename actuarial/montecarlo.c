@@ -60,19 +60,17 @@
 #include <string.h>
 #include <time.h>
 
-#include <pthread.h>
-#include <unistd.h>
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
 #include "actuarial/mc_core.h"
 #include "actuarial/risk.h"
+#include "actuarial/workers.h"
 
 #define COUNT_TABLE_MAX ((size_t)1 << 20)
 #define COUNT_TABLE_TAIL 0x1p-40
 #define GUIDE_MIN 1024
-#define MAX_THREADS 256
 #define DS_MC_GENERATOR gsl_rng_taus2
 
 /* ---------------------------------------------------------------------------------------- */
@@ -545,8 +543,9 @@ static void block_statistics(block_stats *st, const double *v, size_t n)
     st->n_zero = zeros;
 }
 
-static void run_worker(sim_job *job, int is_caller)
+static void run_worker(void *arg, int is_caller)
 {
+    sim_job *job = arg;
     gsl_rng *rng = gsl_rng_alloc(DS_MC_GENERATOR);
     block_scratch *scratch = calloc(1, sizeof *scratch);
     if (!rng || !scratch) {
@@ -575,18 +574,6 @@ static void run_worker(sim_job *job, int is_caller)
     }
     gsl_rng_free(rng);
     free(scratch);
-}
-
-static void *thread_main(void *arg)
-{
-    run_worker(arg, 0);
-    return NULL;
-}
-
-static unsigned online_cores(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (unsigned)n;
 }
 
 static int check_options(const ds_agg_options *opts, ds_error *err)
@@ -622,24 +609,11 @@ static int simulate_all(double *out, block_stats *stats, const ds_agg_model *mod
     job.progress = progress;
     job.progress_ctx = progress_ctx;
 
-    unsigned threads = opts->threads ? opts->threads : online_cores();
-    if (threads > MAX_THREADS)
-        threads = MAX_THREADS;
+    unsigned threads = opts->threads ? opts->threads : ds_online_cores();
     if (threads > job.n_blocks)
         threads = (unsigned)job.n_blocks;
-    pthread_t ids[MAX_THREADS];
-    unsigned started = 0;
-    /* The calling thread is worker 0; if a thread cannot start, the others do its share. */
-    for (unsigned t = 1; t < threads; t++) {
-        if (pthread_create(&ids[started], NULL, thread_main, &job) != 0)
-            break;
-        started++;
-    }
-    run_worker(&job, 1);
-    for (unsigned t = 0; t < started; t++)
-        pthread_join(ids[t], NULL);
+    *threads_used = ds_run_workers(threads, run_worker, &job);
     plan_clear(&plan);
-    *threads_used = started + 1;
     if (atomic_load(&job.failed))
         return ds_error_set(err, DS_ENOMEM, NULL,
                             "out of memory for a random generator or its scratch");

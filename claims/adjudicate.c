@@ -12,8 +12,8 @@
 #include <time.h>
 
 #include <pthread.h>
-#include <unistd.h>
 
+#include "actuarial/workers.h"
 #include "claims/claim.h"
 #include "claims/settle.h"
 #include "data/big_alloc.h"
@@ -147,7 +147,6 @@ static void progress(const ds_adjudicate_options *opts, const char *phase, size_
  * failure of the lowest claim index, as a single thread would have met first.
  */
 #define PHASE_CHUNK 64
-#define MAX_THREADS 64
 
 typedef enum { PHASE_READ, PHASE_VERIFY } phase_kind;
 
@@ -219,8 +218,9 @@ static void phase_fail(phase_job *job, size_t i, int rc, const ds_error *err)
     atomic_store(&job->failed, 1);
 }
 
-static void phase_work(phase_job *job, int is_caller)
+static void phase_work(void *arg, int is_caller)
 {
+    phase_job *job = arg;
     for (;;) {
         if (atomic_load(&job->failed))
             return;
@@ -248,18 +248,9 @@ static void phase_work(phase_job *job, int is_caller)
     }
 }
 
-static void *phase_thread(void *arg)
-{
-    phase_work(arg, 0);
-    return NULL;
-}
-
 static unsigned thread_count(const ds_adjudicate_options *opts, size_t n)
 {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned t = opts->threads ? opts->threads : cores < 1 ? 1 : (unsigned)cores;
-    if (t > MAX_THREADS)
-        t = MAX_THREADS;
+    unsigned t = opts->threads ? opts->threads : ds_online_cores();
     size_t chunks = (n + PHASE_CHUNK - 1) / PHASE_CHUNK;
     if (t > chunks)
         t = chunks ? (unsigned)chunks : 1;
@@ -285,18 +276,7 @@ static int run_phase(phase_kind kind, batch_item *batch, const batch_source *sou
     atomic_init(&job.failed, 0);
     if (pthread_mutex_init(&job.lock, NULL) != 0)
         return ds_error_set(err, DS_ENOMEM, NULL, "cannot create a lock");
-    unsigned threads = thread_count(opts, n);
-    pthread_t ids[MAX_THREADS];
-    unsigned started = 0;
-    /* If a thread cannot start, the others do its share. */
-    for (unsigned t = 1; t < threads; t++) {
-        if (pthread_create(&ids[started], NULL, phase_thread, &job) != 0)
-            break;
-        started++;
-    }
-    phase_work(&job, 1);
-    for (unsigned t = 0; t < started; t++)
-        pthread_join(ids[t], NULL);
+    ds_run_workers(thread_count(opts, n), phase_work, &job);
     pthread_mutex_destroy(&job.lock);
     if (job.rc && err)
         *err = job.err;

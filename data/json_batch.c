@@ -26,8 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "actuarial/workers.h"
 #include "data/json_in.h"
 
 /* Batches with fewer non-blank lines are parsed on the calling thread: a thread's start-up
@@ -115,10 +115,8 @@ static unsigned auto_threads(size_t n)
 {
     if (n < PARALLEL_MIN_LINES)
         return 1;
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    if (cores < 1)
-        return 1;
-    return cores > MAX_THREADS ? MAX_THREADS : (unsigned)cores;
+    unsigned cores = ds_online_cores();
+    return cores > MAX_THREADS ? MAX_THREADS : cores;
 }
 
 /* Parses every span into trees[0..n) on n_threads threads (ranges of about equal bytes). Returns
